@@ -1,0 +1,225 @@
+//! The `approvals` command line (API.md, "Command line"). Logs go to standard error; what a
+//! command answers goes to standard output, its value alone on the last line.
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use migration::MigratorTrait;
+
+use crate::auth::{Claims, JwtKeys, Role};
+use crate::config::{GlobalArgs, JwtArgs, ServeArgs};
+use crate::db;
+use migration::Migrator;
+
+/// Insurance prior-approval service for hospital orders.
+#[derive(Debug, Parser)]
+#[command(name = "approvals", version, about, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// With no subcommand, `approvals` serves with these settings.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands; with none, `serve`.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply pending migrations, then serve the API.
+    Serve(ServeArgs),
+    /// Manage the database schema.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Manage tenants.
+    Tenant {
+        #[command(subcommand)]
+        action: TenantAction,
+    },
+    /// Print a signed JWT for a tenant, for local use.
+    Token(TokenArgs),
+}
+
+/// `approvals migrate ...`
+#[derive(Debug, Subcommand)]
+pub enum MigrateAction {
+    /// Apply pending migrations; prints how many were applied.
+    Up {
+        /// Apply at most N.
+        #[arg(short = 'n', long)]
+        n: Option<u32>,
+    },
+    /// Roll back the last N migrations (default 1); prints how many were rolled back.
+    Down {
+        #[arg(short = 'n', long, default_value_t = 1)]
+        n: u32,
+    },
+    /// One line per migration: `<name> applied|pending`.
+    Status,
+    /// Drop every table and apply all migrations; prints how many were applied.
+    Fresh,
+}
+
+/// `approvals tenant ...`
+#[derive(Debug, Subcommand)]
+pub enum TenantAction {
+    /// Create a tenant; prints its id.
+    Create {
+        /// Short code, `^[A-Z0-9]{2,16}$`, used in order numbers.
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// IANA time zone, e.g. `Europe/Berlin`.
+        #[arg(long, default_value = "UTC")]
+        time_zone: String,
+    },
+}
+
+/// `approvals token ...`
+#[derive(Debug, Clone, clap::Args)]
+pub struct TokenArgs {
+    /// The tenant's code.
+    #[arg(long)]
+    pub tenant: String,
+    /// A role (VIEWER, CLINICIAN, COORDINATOR, ADMIN); repeat for several.
+    #[arg(long = "role", required = true)]
+    pub roles: Vec<String>,
+    /// The acting user (`sub`).
+    #[arg(long, default_value = "cli-user")]
+    pub sub: String,
+    /// Lifetime in minutes.
+    #[arg(long, default_value_t = 60)]
+    pub ttl_minutes: i64,
+    #[command(flatten)]
+    pub jwt: JwtArgs,
+}
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let global = cli.global;
+    match cli.command {
+        None => crate::startup::serve(&global, cli.serve).await,
+        Some(Command::Serve(args)) => crate::startup::serve(&global, args).await,
+        Some(Command::Migrate { action }) => migrate(&global, action).await,
+        Some(Command::Tenant {
+            action:
+                TenantAction::Create {
+                    code,
+                    name,
+                    time_zone,
+                },
+        }) => create_tenant(&global, &code, &name, &time_zone).await,
+        Some(Command::Token(args)) => token(&global, args).await,
+    }
+}
+
+async fn migrate(global: &GlobalArgs, action: MigrateAction) -> anyhow::Result<()> {
+    let conn = db::connect(&global.database_url).await?;
+    match action {
+        MigrateAction::Up { n } => {
+            let before = Migrator::get_pending_migrations(&conn).await?.len();
+            Migrator::up(&conn, n).await?;
+            let after = Migrator::get_pending_migrations(&conn).await?.len();
+            println!("{}", before - after);
+        }
+        MigrateAction::Down { n } => {
+            let before = Migrator::get_applied_migrations(&conn).await?.len();
+            Migrator::down(&conn, Some(n)).await?;
+            let after = Migrator::get_applied_migrations(&conn).await?.len();
+            println!("{}", before - after);
+        }
+        MigrateAction::Status => {
+            for migration in Migrator::get_migration_with_status(&conn).await? {
+                let status = match migration.status() {
+                    migration::MigrationStatus::Applied => "applied",
+                    migration::MigrationStatus::Pending => "pending",
+                };
+                println!("{} {status}", migration.name());
+            }
+        }
+        MigrateAction::Fresh => {
+            Migrator::fresh(&conn).await?;
+            println!("{}", Migrator::get_applied_migrations(&conn).await?.len());
+        }
+    }
+    Ok(())
+}
+
+async fn create_tenant(
+    global: &GlobalArgs,
+    code: &str,
+    name: &str,
+    time_zone: &str,
+) -> anyhow::Result<()> {
+    if !crate::validate::is_tenant_code(code) {
+        bail!("tenant code must match ^[A-Z0-9]{{2,16}}$, got {code:?}");
+    }
+    if name.trim().is_empty() || name.chars().count() > 200 {
+        bail!("tenant name must be 1 to 200 characters");
+    }
+    if time_zone.parse::<chrono_tz::Tz>().is_err() {
+        bail!("unknown IANA time zone {time_zone:?}");
+    }
+    let conn = db::connect(&global.database_url).await?;
+    Migrator::up(&conn, None).await?;
+    let exists = entity::tenant::Entity::find()
+        .filter(entity::tenant::Column::Code.eq(code))
+        .one(&conn)
+        .await?;
+    if exists.is_some() {
+        bail!("a tenant with code {code} already exists");
+    }
+    let now = db::now();
+    let tenant = entity::tenant::ActiveModel {
+        id: Set(uuid::Uuid::now_v7()),
+        code: Set(code.to_owned()),
+        name: Set(name.trim().to_owned()),
+        time_zone: Set(time_zone.to_owned()),
+        is_active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+    }
+    .insert(&conn)
+    .await
+    .context("creating the tenant")?;
+    tracing::info!(tenant_id = %tenant.id, code = %tenant.code, "tenant created");
+    println!("{}", tenant.id);
+    Ok(())
+}
+
+async fn token(global: &GlobalArgs, args: TokenArgs) -> anyhow::Result<()> {
+    let mut roles = Vec::with_capacity(args.roles.len());
+    for role in &args.roles {
+        let parsed: Role = role
+            .parse()
+            .map_err(|_| anyhow::anyhow!("unknown role {role:?}: use VIEWER, CLINICIAN, COORDINATOR or ADMIN"))?;
+        roles.push(parsed.to_string());
+    }
+    if args.ttl_minutes <= 0 {
+        bail!("--ttl-minutes must be positive");
+    }
+    let keys = JwtKeys::from_args(&args.jwt)?;
+    let conn = db::connect(&global.database_url).await?;
+    let tenant = entity::tenant::Entity::find()
+        .filter(entity::tenant::Column::Code.eq(&args.tenant))
+        .one(&conn)
+        .await?
+        .with_context(|| format!("no tenant with code {}", args.tenant))?;
+    let now = chrono::Utc::now().timestamp();
+    let claims = Claims {
+        sub: args.sub,
+        tenant_id: tenant.id,
+        roles,
+        iat: now,
+        exp: now + args.ttl_minutes * 60,
+        iss: keys.issuer().to_owned(),
+        aud: keys.audience().to_owned(),
+    };
+    println!("{}", keys.sign(&claims)?);
+    Ok(())
+}

@@ -1,0 +1,163 @@
+//! Database access shared by every resource: connecting, the clock, and the tenant-scoped
+//! query helpers.
+//!
+//! Every read and write of a tenant-owned row goes through [`scoped`] (or the helpers built on
+//! it), which adds `tenant_id = <caller's tenant>`; forgetting the tenant filter would take
+//! writing a query by hand.
+
+use std::time::Duration;
+
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
+    EntityTrait, QueryFilter, Select,
+};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+
+/// Opens a pool on `url`. SQLite files get WAL journaling so that readers never wait for a
+/// writer; every SQLite connection enforces foreign keys (sqlx's default, relied upon).
+pub async fn connect(url: &str) -> Result<DatabaseConnection, sea_orm::DbErr> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(5))
+        .sqlx_logging(false);
+    if url.starts_with("sqlite:") {
+        options.max_connections(8).min_connections(1);
+    } else {
+        options.max_connections(16);
+    }
+    let db = Database::connect(options).await?;
+    if url.starts_with("sqlite:") && !url.contains(":memory:") && !url.contains("mode=memory") {
+        db.execute_unprepared("PRAGMA journal_mode = WAL").await?;
+    }
+    Ok(db)
+}
+
+/// The current instant at microsecond precision: what PostgreSQL keeps, so that what a POST
+/// answers and what a later GET answers agree on every database.
+pub fn now() -> DateTime<Utc> {
+    let now = Utc::now();
+    now.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(now)
+}
+
+/// A table whose rows belong to a tenant, with the columns the generic helpers need.
+pub trait TenantOwned: EntityTrait {
+    /// The resource's name in messages ("patient").
+    const NAME: &'static str;
+    fn id_column() -> Self::Column;
+    fn tenant_column() -> Self::Column;
+    fn version_column() -> Self::Column;
+}
+
+/// Every row of `E` that belongs to `tenant_id`, and no other.
+pub fn scoped<E: TenantOwned>(tenant_id: Uuid) -> Select<E> {
+    E::find().filter(E::tenant_column().eq(tenant_id))
+}
+
+/// One row of the caller's tenant, or 404 (also when the id exists in another tenant: the
+/// answer must not tell the two apart).
+pub async fn find_in_tenant<E: TenantOwned, C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    id: Uuid,
+) -> Result<E::Model, ApiError> {
+    scoped::<E>(tenant_id)
+        .filter(E::id_column().eq(id))
+        .one(db)
+        .await?
+        .ok_or(ApiError::not_found(E::NAME))
+}
+
+/// Writes `changes` to row `id` as a compare-and-set on its version: the row must still be at
+/// `version`, and it moves to `version + 1` in the same statement. A writer that lost the race
+/// gets 412 when it sent `If-Match`, else 409.
+pub async fn update_versioned<E, A, C>(
+    db: &C,
+    tenant_id: Uuid,
+    id: Uuid,
+    version: i32,
+    if_match: bool,
+    changes: A,
+) -> Result<(), ApiError>
+where
+    E: TenantOwned,
+    A: ActiveModelTrait<Entity = E>,
+    C: ConnectionTrait,
+{
+    let result = E::update_many()
+        .set(changes)
+        .col_expr(E::version_column(), Expr::value(version + 1))
+        .filter(E::tenant_column().eq(tenant_id))
+        .filter(E::id_column().eq(id))
+        .filter(E::version_column().eq(version))
+        .exec(db)
+        .await?;
+    if result.rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(lost_race(if_match, version))
+    }
+}
+
+/// Deletes row `id` if it is still at `version` (see [`update_versioned`]).
+pub async fn delete_versioned<E: TenantOwned, C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    id: Uuid,
+    version: i32,
+    if_match: bool,
+) -> Result<(), ApiError> {
+    let result = E::delete_many()
+        .filter(E::tenant_column().eq(tenant_id))
+        .filter(E::id_column().eq(id))
+        .filter(E::version_column().eq(version))
+        .exec(db)
+        .await?;
+    if result.rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(lost_race(if_match, version))
+    }
+}
+
+fn lost_race(if_match: bool, version: i32) -> ApiError {
+    if if_match {
+        ApiError::PreconditionFailed {
+            expected: version.to_string(),
+        }
+    } else {
+        ApiError::conflict(
+            "edit_conflict",
+            "another request changed this resource at the same time; fetch it and try again",
+        )
+    }
+}
+
+/// Implements [`TenantOwned`] for a table module of the `entity` crate with `id`, `tenant_id`
+/// and `version` columns.
+macro_rules! tenant_owned {
+    ($($module:ident => $name:literal),+ $(,)?) => {$(
+        impl TenantOwned for entity::$module::Entity {
+            const NAME: &'static str = $name;
+            fn id_column() -> Self::Column {
+                entity::$module::Column::Id
+            }
+            fn tenant_column() -> Self::Column {
+                entity::$module::Column::TenantId
+            }
+            fn version_column() -> Self::Column {
+                entity::$module::Column::Version
+            }
+        }
+    )+};
+}
+
+tenant_owned! {
+    provider => "provider",
+    patient => "patient",
+    insurance_info => "insurance coverage",
+}

@@ -1,0 +1,22 @@
+//! `approvals`: serve the API, or run one of the operator commands (API.md, "Command line").
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let cli = api::cli::Cli::parse();
+    api::telemetry::init(&cli.global.log_level, cli.global.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(api::cli::run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! The OpenAPI document's frame: info, tags, the bearer security scheme and the reusable problem
+//! responses. The paths come from the handlers themselves (utoipa-actix-web collects every
+//! `.service(handler)`), so the document cannot drift from the router.
+
+use serde_json::json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::AppExt;
+
+use crate::error::{FieldError, PROBLEM_JSON, Problem};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Insurance approvals API",
+        description = "Payer prior approval for hospital lab orders, imaging orders, prescriptions \
+and surgical cases.\n\nAuthenticate with a bearer JWT (`approvals token --tenant CODE --role ADMIN` \
+mints one for local use) through the **Authorize** button. Errors are `application/problem+json` \
+with a stable `code`; lists are `{items, total, limit, offset}`; every resource answers with an \
+`ETag` that `PATCH` and `DELETE` accept in `If-Match`."
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer_auth" = [])),
+    components(
+        schemas(Problem, FieldError),
+        responses(
+            BadRequestProblem,
+            UnauthorizedProblem,
+            ForbiddenProblem,
+            NotFoundProblem,
+            ConflictProblem,
+            PreconditionFailedProblem,
+            PayloadTooLargeProblem,
+            UnsupportedMediaTypeProblem,
+            ValidationProblem,
+            UnavailableProblem
+        )
+    ),
+    tags(
+        (name = "health", description = "Liveness and readiness probes."),
+        (name = "tenant", description = "The caller's tenant and its settings."),
+        (name = "providers", description = "Clinicians and staff who order, prescribe, operate and request approvals."),
+        (name = "patients", description = "Patients of the tenant."),
+        (name = "insurance", description = "A patient's insurance coverages (the seeds' `insurance_info`).")
+    )
+)]
+struct ApiDoc;
+
+/// The document's frame, before the handlers' paths are added.
+pub fn base() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// The whole document, exactly as `/api-docs/openapi.json` serves it.
+pub fn document() -> utoipa::openapi::OpenApi {
+    actix_web::App::new()
+        .into_utoipa_app()
+        .openapi(base())
+        .configure(crate::routes::configure)
+        .split_for_parts()
+        .1
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer_auth",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "A JWT with claims sub, tenant_id, roles, exp, iat, iss, aud.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Declares a reusable problem response with an example body.
+macro_rules! problem_response {
+    ($name:ident, $description:literal, $status:literal, $code:literal, $detail:literal) => {
+        #[doc = $description]
+        pub struct $name;
+
+        impl<'s> utoipa::ToResponse<'s> for $name {
+            fn response() -> (&'s str, RefOr<Response>) {
+                let title = actix_web::http::StatusCode::from_u16($status)
+                    .ok()
+                    .and_then(|s| s.canonical_reason())
+                    .unwrap_or("Error");
+                let example = json!({
+                    "type": concat!("/problems/", $code),
+                    "title": title,
+                    "status": $status,
+                    "code": $code,
+                    "detail": $detail,
+                });
+                let response = ResponseBuilder::new()
+                    .description($description)
+                    .content(
+                        PROBLEM_JSON,
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("Problem")))
+                            .example(Some(example))
+                            .build(),
+                    )
+                    .build();
+                (stringify!($name), response.into())
+            }
+        }
+    };
+}
+
+problem_response!(BadRequestProblem, "The body is not JSON, or a query parameter or path segment does not parse or is out of range.", 400, "invalid_query", "limit must be from 1 to 200");
+problem_response!(UnauthorizedProblem, "No bearer token, or a bad one (malformed, expired, badly signed, wrong issuer or audience, unknown or inactive tenant).", 401, "invalid_token", "the token has expired");
+problem_response!(ForbiddenProblem, "The caller's roles do not allow this operation.", 403, "forbidden", "this operation needs one of the roles CLINICIAN, ADMIN");
+problem_response!(NotFoundProblem, "No such resource in the caller's tenant.", 404, "not_found", "no patient with this id");
+problem_response!(ConflictProblem, "A duplicate, a delete that would orphan other rows, or a write that lost a race.", 409, "duplicate", "a patient with this MRN already exists");
+problem_response!(PreconditionFailedProblem, "`If-Match` names a version that is no longer current.", 412, "precondition_failed", "the resource has changed since version 3; fetch it again");
+problem_response!(PayloadTooLargeProblem, "The body is larger than 256 KiB.", 413, "payload_too_large", "the body is larger than 262144 bytes");
+problem_response!(UnsupportedMediaTypeProblem, "The body is not declared as application/json.", 415, "unsupported_media_type", "send the body as application/json");
+problem_response!(UnavailableProblem, "The database is unreachable or busy; retry after `Retry-After` seconds.", 503, "service_unavailable", "the service is temporarily unavailable; retry shortly");
+
+/// 422 with field errors.
+pub struct ValidationProblem;
+
+impl<'s> utoipa::ToResponse<'s> for ValidationProblem {
+    fn response() -> (&'s str, RefOr<Response>) {
+        let example = json!({
+            "type": "/problems/validation_failed",
+            "title": "Unprocessable Entity",
+            "status": 422,
+            "code": "validation_failed",
+            "detail": "1 field is invalid",
+            "errors": [{"field": "birth_date", "code": "invalid_date", "message": "must be a real calendar date (YYYY-MM-DD) or instant (RFC 3339)"}]
+        });
+        let response = ResponseBuilder::new()
+            .description("Well-formed JSON with wrong values: `errors` names each field.")
+            .content(
+                PROBLEM_JSON,
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .example(Some(example))
+                    .build(),
+            )
+            .build();
+        ("ValidationProblem", response.into())
+    }
+}

@@ -1,0 +1,65 @@
+//! One module per resource, each with a `configure` that registers its handlers with
+//! `.service(...)` (never `.route(...)`, which would hide them from the OpenAPI document).
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+use serde::Serialize;
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::error::ApiError;
+
+pub mod health;
+pub mod insurance;
+pub mod patients;
+pub mod providers;
+pub mod tenant;
+
+/// Registers every route of the service.
+pub fn configure(config: &mut ServiceConfig) {
+    config
+        .service(health::healthz)
+        .service(health::readyz)
+        .service(scope::scope("/api/v1").configure(|api| {
+            tenant::configure(api);
+            providers::configure(api);
+            patients::configure(api);
+            insurance::configure(api);
+        }));
+}
+
+/// Any path or method the service does not have.
+pub async fn no_route(_req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound { what: "route" })
+}
+
+/// `ETag: "<version>"`.
+pub fn etag(version: i32) -> (header::HeaderName, String) {
+    (header::ETAG, format!("\"{version}\""))
+}
+
+/// 200 with the resource and its `ETag`.
+pub fn ok<T: Serialize>(version: i32, body: &T) -> HttpResponse {
+    HttpResponse::Ok().insert_header(etag(version)).json(body)
+}
+
+/// 201 with the resource, its `Location` and its `ETag`.
+pub fn created<T: Serialize>(location: String, version: i32, body: &T) -> HttpResponse {
+    HttpResponseBuilder::new(actix_web::http::StatusCode::CREATED)
+        .insert_header((header::LOCATION, location))
+        .insert_header(etag(version))
+        .json(body)
+}
+
+/// A merge-patch value of a field that cannot be cleared: `null` answers 422.
+pub fn required<T>(field: &'static str, value: Option<T>) -> Result<T, ApiError> {
+    value.ok_or_else(|| ApiError::invalid(field, "required", "cannot be null"))
+}
+
+/// Maps a unique-key violation to a 409 with a precise code and message; other errors as usual.
+pub fn duplicate(code: &'static str, detail: &'static str) -> impl FnOnce(sea_orm::DbErr) -> ApiError {
+    move |error| match ApiError::from(error) {
+        ApiError::Conflict { code: "duplicate", .. } => ApiError::conflict(code, detail),
+        other => other,
+    }
+}

@@ -1,0 +1,157 @@
+//! `/api/v1/tenant`: the caller's own tenant (there is no way to name another one).
+
+use actix_web::{HttpResponse, get, patch, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::tenant;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::{ok, required};
+use crate::auth::{Caller, Permission};
+use crate::db;
+use crate::error::ApiError;
+use crate::extract::{IfMatch, ValidJson};
+use crate::openapi::*;
+use crate::startup::AppState;
+use crate::validate::not_blank;
+
+pub fn configure(config: &mut ServiceConfig) {
+    config.service(get_tenant).service(update_tenant);
+}
+
+/// Today in the tenant's time zone: the date every date rule of the service is judged on.
+pub fn today(tenant: &tenant::Model) -> NaiveDate {
+    let zone: chrono_tz::Tz = tenant.time_zone.parse().unwrap_or(chrono_tz::UTC);
+    Utc::now().with_timezone(&zone).date_naive()
+}
+
+/// A tenant.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a4d2-5c1e-7b7a-9a59-6f1d2c3b4a50", "code": "GH", "name": "General Hospital",
+    "time_zone": "America/New_York", "is_active": true,
+    "created_at": "2026-11-25T09:30:00Z", "updated_at": "2026-11-25T09:30:00Z", "version": 1
+}))]
+pub struct TenantView {
+    pub id: Uuid,
+    /// Short code used in order and request numbers.
+    pub code: String,
+    pub name: String,
+    /// IANA time zone; decides what "today" is for every date rule.
+    pub time_zone: String,
+    pub is_active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Optimistic-lock version, also sent as `ETag`.
+    pub version: i32,
+}
+
+impl From<tenant::Model> for TenantView {
+    fn from(m: tenant::Model) -> Self {
+        Self {
+            id: m.id,
+            code: m.code,
+            name: m.name,
+            time_zone: m.time_zone,
+            is_active: m.is_active,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            version: m.version,
+        }
+    }
+}
+
+/// Changes to the tenant (JSON merge patch).
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"time_zone": "Europe/Berlin"}))]
+pub struct UpdateTenant {
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[validate(length(min = 1, max = 200), custom(function = "not_blank"))]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
+    pub name: Option<Option<String>>,
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[validate(custom(function = "crate::validate::time_zone"))]
+    #[schema(value_type = Option<String>, example = "Europe/Berlin")]
+    pub time_zone: Option<Option<String>>,
+}
+
+/// The caller's tenant
+#[utoipa::path(
+    tag = "tenant",
+    responses(
+        (status = 200, description = "The caller's tenant.", body = TenantView,
+            headers(("ETag" = String, description = "The version, quoted."))),
+        (status = 401, response = UnauthorizedProblem),
+        (status = 403, response = ForbiddenProblem)
+    )
+)]
+#[get("/tenant")]
+pub async fn get_tenant(caller: Caller) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::Read)?;
+    Ok(ok(caller.tenant.version, &TenantView::from(caller.tenant)))
+}
+
+/// Change the tenant's settings (ADMIN)
+#[utoipa::path(
+    tag = "tenant",
+    request_body(content = UpdateTenant, content_type = "application/merge-patch+json"),
+    params(("If-Match" = Option<String>, Header, description = "The version you read, as in `ETag`.")),
+    responses(
+        (status = 200, description = "The updated tenant.", body = TenantView,
+            headers(("ETag" = String, description = "The new version, quoted."))),
+        (status = 400, response = BadRequestProblem),
+        (status = 401, response = UnauthorizedProblem),
+        (status = 403, response = ForbiddenProblem),
+        (status = 409, response = ConflictProblem),
+        (status = 412, response = PreconditionFailedProblem),
+        (status = 413, response = PayloadTooLargeProblem),
+        (status = 415, response = UnsupportedMediaTypeProblem),
+        (status = 422, response = ValidationProblem)
+    )
+)]
+#[patch("/tenant")]
+pub async fn update_tenant(
+    caller: Caller,
+    state: web::Data<AppState>,
+    if_match: IfMatch,
+    ValidJson(patch): ValidJson<UpdateTenant>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::Admin)?;
+    let mut tenant = caller.tenant;
+    let with_if_match = if_match.check(tenant.version)?;
+    let mut changes: tenant::ActiveModel = Default::default();
+    if let Some(name) = patch.name {
+        tenant.name = required("name", name)?.trim().to_owned();
+        changes.name = Set(tenant.name.clone());
+    }
+    if let Some(zone) = patch.time_zone {
+        tenant.time_zone = required("time_zone", zone)?;
+        changes.time_zone = Set(tenant.time_zone.clone());
+    }
+    tenant.updated_at = db::now();
+    changes.updated_at = Set(tenant.updated_at);
+    let result = tenant::Entity::update_many()
+        .set(changes)
+        .col_expr(tenant::Column::Version, Expr::value(tenant.version + 1))
+        .filter(tenant::Column::Id.eq(tenant.id))
+        .filter(tenant::Column::Version.eq(tenant.version))
+        .exec(&state.db)
+        .await?;
+    if result.rows_affected != 1 {
+        return Err(if with_if_match {
+            ApiError::PreconditionFailed {
+                expected: tenant.version.to_string(),
+            }
+        } else {
+            ApiError::conflict("edit_conflict", "the tenant changed at the same time; try again")
+        });
+    }
+    tenant.version += 1;
+    Ok(ok(tenant.version, &TenantView::from(tenant)))
+}

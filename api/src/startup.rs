@@ -1,0 +1,129 @@
+//! Builds the application (one [`build_app`] for `serve` and the tests) and runs the server.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::{Next, from_fn};
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use sea_orm::DatabaseConnection;
+use migration::MigratorTrait;
+use tracing::Instrument;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::JwtKeys;
+use crate::config::{GlobalArgs, ServeArgs};
+use crate::{db, extract, openapi, routes};
+
+/// What every handler can reach.
+#[derive(Debug)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub jwt: JwtKeys,
+}
+
+/// The request id header, taken from the request when it is a sane token, else made here.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The application: every route (registered once, feeding both the router and the OpenAPI
+/// document), Swagger UI, the API's error shape for unknown routes and unparsable parameters,
+/// and the request-id and access-log middleware.
+pub fn build_app(
+    state: web::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, document) = App::new()
+        .into_utoipa_app()
+        .openapi(openapi::base())
+        .configure(routes::configure)
+        .split_for_parts();
+    app.app_data(state)
+        .app_data(extract::query_config())
+        .app_data(extract::path_config())
+        .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", document))
+        .default_service(web::to(routes::no_route))
+        .wrap(from_fn(request_context))
+}
+
+/// Gives every request an id (echoed in `X-Request-Id`) and writes one access-log line. Only the
+/// route pattern is logged, never the concrete path or query string: a filter such as
+/// `?name=...` would otherwise put patient data in the logs.
+async fn request_context(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let request_id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|value| value.to_str().ok())
+        .filter(|value| {
+            !value.is_empty()
+                && value.len() <= 128
+                && value.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let method = req.method().clone();
+    let span = tracing::info_span!("request", request_id = %request_id, method = %method);
+    let started = std::time::Instant::now();
+    let mut response = next.call(req).instrument(span.clone()).await?;
+    let route = response
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "(no route)".to_owned());
+    let status = response.status().as_u16();
+    span.in_scope(|| {
+        tracing::info!(
+            route = %route,
+            status,
+            elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "request served"
+        );
+    });
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+    Ok(response)
+}
+
+/// `approvals serve`: connect, apply pending migrations, serve until SIGINT or SIGTERM (actix
+/// stops accepting, lets running requests finish for up to 30 s, then exits).
+pub async fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
+    let jwt = JwtKeys::from_args(&args.jwt)?;
+    if jwt.is_development() {
+        tracing::warn!(
+            "RUNNING WITH THE PUBLIC DEVELOPMENT JWT KEY: anyone can mint tokens for this server. \
+             Set JWT_SECRET (32+ bytes) or JWT_PUBLIC_KEY_FILE before exposing it."
+        );
+    }
+    let db = db::connect(&global.database_url)
+        .await
+        .context("connecting to the database (check DATABASE_URL)")?;
+    migration::Migrator::up(&db, None)
+        .await
+        .context("applying migrations")?;
+    let state = web::Data::new(AppState { db, jwt });
+    let mut server = HttpServer::new(move || build_app(state.clone()))
+        .shutdown_timeout(30)
+        .bind(&args.bind_addr)
+        .with_context(|| format!("binding {}", args.bind_addr))?;
+    if let Some(workers) = args.workers {
+        server = server.workers(workers);
+    }
+    tracing::info!(
+        bind_addr = %args.bind_addr,
+        "serving; Swagger UI at http://{}/swagger-ui/",
+        args.bind_addr
+    );
+    server.run().await.context("serving")?;
+    tracing::info!("stopped");
+    Ok(())
+}
