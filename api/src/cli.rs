@@ -155,6 +155,22 @@ async fn create_tenant(
     name: &str,
     time_zone: &str,
 ) -> anyhow::Result<()> {
+    let conn = db::connect(&global.database_url).await?;
+    Migrator::up(&conn, None).await?;
+    let tenant = insert_tenant(&conn, code, name, time_zone).await?;
+    tracing::info!(tenant_id = %tenant.id, code = %tenant.code, "tenant created");
+    println!("{}", tenant.id);
+    Ok(())
+}
+
+/// Creates an active tenant after checking its code, name and time zone. Tenants are made by
+/// operators (this command line), never through the API: a token always belongs to one.
+pub async fn insert_tenant(
+    conn: &impl sea_orm::ConnectionTrait,
+    code: &str,
+    name: &str,
+    time_zone: &str,
+) -> anyhow::Result<entity::tenant::Model> {
     if !crate::validate::is_tenant_code(code) {
         bail!("tenant code must match ^[A-Z0-9]{{2,16}}$, got {code:?}");
     }
@@ -164,11 +180,9 @@ async fn create_tenant(
     if time_zone.parse::<chrono_tz::Tz>().is_err() {
         bail!("unknown IANA time zone {time_zone:?}");
     }
-    let conn = db::connect(&global.database_url).await?;
-    Migrator::up(&conn, None).await?;
     let exists = entity::tenant::Entity::find()
         .filter(entity::tenant::Column::Code.eq(code))
-        .one(&conn)
+        .one(conn)
         .await?;
     if exists.is_some() {
         bail!("a tenant with code {code} already exists");
@@ -184,12 +198,10 @@ async fn create_tenant(
         updated_at: Set(now),
         version: Set(1),
     }
-    .insert(&conn)
+    .insert(conn)
     .await
     .context("creating the tenant")?;
-    tracing::info!(tenant_id = %tenant.id, code = %tenant.code, "tenant created");
-    println!("{}", tenant.id);
-    Ok(())
+    Ok(tenant)
 }
 
 async fn token(global: &GlobalArgs, args: TokenArgs) -> anyhow::Result<()> {

@@ -82,6 +82,9 @@ pub enum ApiError {
     /// answer, so that ids cannot be probed across tenants.
     #[error("no {what} with this id")]
     NotFound { what: &'static str },
+    /// 404: no route has this path and method.
+    #[error("no such path or method; the API is described at /swagger-ui/")]
+    NoRoute,
     /// 409: a duplicate, a delete that would orphan rows, a transition not allowed, or a write
     /// that lost a race to another writer (without `If-Match`).
     #[error("{detail}")]
@@ -147,6 +150,7 @@ impl ApiError {
             | Self::Conflict { code, .. } => code,
             Self::Forbidden { .. } => "forbidden",
             Self::NotFound { .. } => "not_found",
+            Self::NoRoute => "no_route",
             Self::PreconditionFailed { .. } => "precondition_failed",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
@@ -179,7 +183,7 @@ impl ResponseError for ApiError {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
-            Self::NotFound { .. } => StatusCode::NOT_FOUND,
+            Self::NotFound { .. } | Self::NoRoute => StatusCode::NOT_FOUND,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -216,7 +220,16 @@ impl ResponseError for ApiError {
 
 impl From<DbErr> for ApiError {
     fn from(error: DbErr) -> Self {
+        // SQLite reports a RESTRICT foreign key as code 1811 (constraint trigger), which
+        // `sql_err` does not classify.
+        let restricted = error.to_string().contains("FOREIGN KEY constraint failed");
         match error.sql_err() {
+            _ if restricted => {
+                return Self::conflict(
+                    "in_use",
+                    "other resources refer to this one or it refers to a missing one",
+                );
+            }
             Some(SqlErr::UniqueConstraintViolation(_)) => {
                 return Self::conflict("duplicate", "a resource with these unique values already exists");
             }

@@ -61,24 +61,23 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
     }
 }
 
-/// Parses a JSON document into `T`: a syntax error is 400, a wrong value is 422 naming the field.
+/// Parses a JSON object into `T`: a body that is not JSON at all is 400; one that is JSON but
+/// not an object, or has wrong values, is 422 naming the field.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner();
-        if inner.is_data() {
-            data_error(&path, &inner)
-        } else if inner.is_eof() && body.iter().all(u8::is_ascii_whitespace) {
+    let document: serde_json::Value = serde_json::from_slice(body).map_err(|error| {
+        if error.is_eof() && body.iter().all(u8::is_ascii_whitespace) {
             ApiError::bad_request("malformed_json", "the body is empty; send a JSON object")
         } else {
-            ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {inner}"))
+            ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {error}"))
         }
     })?;
-    deserializer
-        .end()
-        .map_err(|error| ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {error}")))?;
-    Ok(value)
+    if !document.is_object() {
+        return Err(ApiError::invalid("body", "invalid_type", "must be a JSON object"));
+    }
+    serde_path_to_error::deserialize(document).map_err(|error| {
+        let path = error.path().to_string();
+        data_error(&path, error.inner())
+    })
 }
 
 /// A serde data error as a 422 on the field it concerns.

@@ -153,3 +153,12 @@ impl<'s> utoipa::ToResponse<'s> for ValidationProblem {
         ("ValidationProblem", response.into())
     }
 }
+
+/// The document as committed in `openapi/openapi.json`: pretty JSON with a final newline.
+pub fn render() -> String {
+    let mut text = document()
+        .to_pretty_json()
+        .unwrap_or_else(|error| format!("{{\"error\": \"{error}\"}}"));
+    text.push('\n');
+    text
+}

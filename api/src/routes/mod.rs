@@ -30,7 +30,7 @@ pub fn configure(config: &mut ServiceConfig) {
 
 /// Any path or method the service does not have.
 pub async fn no_route(_req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound { what: "route" })
+    Err(ApiError::NoRoute)
 }
 
 /// `ETag: "<version>"`.

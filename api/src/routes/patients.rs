@@ -1,2 +1,382 @@
+//! `/api/v1/patients`. CLINICIAN and ADMIN write; every role reads. Patient data (names, birth
+//! dates, MRNs) is answered to authorized callers and never logged.
+
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::patient;
+use sea_orm::sea_query::Condition;
+use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
-pub fn configure(_config: &mut ServiceConfig) {}
+use uuid::Uuid;
+use validator::Validate;
+
+use super::tenant::today;
+use super::{created, duplicate, ok, required};
+use crate::auth::{Caller, Permission};
+use crate::db::{self, delete_versioned, find_in_tenant, scoped, update_versioned};
+use crate::error::ApiError;
+use crate::extract::{IfMatch, ValidJson};
+use crate::list::{ListParams, Page, contains_ci, values};
+use crate::openapi::*;
+use crate::startup::AppState;
+use crate::validate::not_blank;
+
+pub fn configure(config: &mut ServiceConfig) {
+    config
+        .service(list_patients)
+        .service(create_patient)
+        .service(get_patient)
+        .service(update_patient)
+        .service(delete_patient);
+}
+
+/// Administrative sex.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, strum::AsRefStr, strum::EnumString,
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+pub enum Sex {
+    Female,
+    Male,
+    Other,
+    Unknown,
+}
+
+/// A patient.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a4d2-7b20-7d22-9a3f-2c3d4e5f6a70", "mrn": "MRN-000123", "given_name": "Maria",
+    "family_name": "Lopez", "birth_date": "1984-03-12", "sex": "FEMALE",
+    "created_at": "2026-11-25T09:30:00Z", "updated_at": "2026-11-25T09:30:00Z", "version": 1
+}))]
+pub struct PatientView {
+    pub id: Uuid,
+    /// Medical record number, unique in the tenant.
+    pub mrn: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub birth_date: NaiveDate,
+    #[schema(value_type = Sex)]
+    pub sex: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Optimistic-lock version, also sent as `ETag`.
+    pub version: i32,
+}
+
+impl From<patient::Model> for PatientView {
+    fn from(m: patient::Model) -> Self {
+        Self {
+            id: m.id,
+            mrn: m.mrn,
+            given_name: m.given_name,
+            family_name: m.family_name,
+            birth_date: m.birth_date,
+            sex: m.sex,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            version: m.version,
+        }
+    }
+}
+
+/// A new patient.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"mrn": "MRN-000123", "given_name": "Maria", "family_name": "Lopez", "birth_date": "1984-03-12", "sex": "FEMALE"}))]
+pub struct CreatePatient {
+    #[validate(length(min = 1, max = 64), custom(function = "not_blank"))]
+    #[schema(min_length = 1, max_length = 64)]
+    pub mrn: String,
+    #[validate(length(min = 1, max = 100), custom(function = "not_blank"))]
+    #[schema(min_length = 1, max_length = 100)]
+    pub given_name: String,
+    #[validate(length(min = 1, max = 100), custom(function = "not_blank"))]
+    #[schema(min_length = 1, max_length = 100)]
+    pub family_name: String,
+    /// Not in the future (in the tenant's time zone), not before 1900.
+    pub birth_date: NaiveDate,
+    pub sex: Sex,
+}
+
+/// Changes to a patient (JSON merge patch).
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"family_name": "Lopez Garcia"}))]
+pub struct UpdatePatient {
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[validate(length(min = 1, max = 64), custom(function = "not_blank"))]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 64)]
+    pub mrn: Option<Option<String>>,
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[validate(length(min = 1, max = 100), custom(function = "not_blank"))]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 100)]
+    pub given_name: Option<Option<String>>,
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[validate(length(min = 1, max = 100), custom(function = "not_blank"))]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 100)]
+    pub family_name: Option<Option<String>>,
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub birth_date: Option<Option<NaiveDate>>,
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[schema(value_type = Option<Sex>)]
+    pub sex: Option<Option<Sex>>,
+}
+
+/// Filters of the patient list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PatientFilter {
+    /// One or several MRNs, comma-separated, exact.
+    #[param(example = "MRN-000123")]
+    pub mrn: Option<String>,
+    /// Words that must each appear in the given or family name, any case.
+    #[param(example = "maria lopez")]
+    pub name: Option<String>,
+    /// Exact birth date.
+    pub birth_date: Option<NaiveDate>,
+}
+
+const SORT_FIELDS: &[(&str, patient::Column)] = &[
+    ("family_name", patient::Column::FamilyName),
+    ("given_name", patient::Column::GivenName),
+    ("mrn", patient::Column::Mrn),
+    ("birth_date", patient::Column::BirthDate),
+    ("created_at", patient::Column::CreatedAt),
+    ("updated_at", patient::Column::UpdatedAt),
+];
+
+const DUPLICATE_MRN: &str = "a patient with this MRN already exists";
+
+fn check_birth_date(birth_date: NaiveDate, today: NaiveDate) -> Result<(), ApiError> {
+    let earliest = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN);
+    if birth_date > today {
+        return Err(ApiError::invalid("birth_date", "in_future", "cannot be in the future"));
+    }
+    if birth_date < earliest {
+        return Err(ApiError::invalid("birth_date", "too_early", "cannot be before 1900-01-01"));
+    }
+    Ok(())
+}
+
+/// List patients
+///
+/// Sort on `family_name`, `given_name`, `mrn`, `birth_date`, `created_at`, `updated_at`.
+#[utoipa::path(
+    tag = "patients",
+    params(ListParams, PatientFilter),
+    responses(
+        (status = 200, description = "A page of patients.", body = Page<PatientView>),
+        (status = 400, response = BadRequestProblem),
+        (status = 401, response = UnauthorizedProblem),
+        (status = 403, response = ForbiddenProblem)
+    )
+)]
+#[get("/patients")]
+pub async fn list_patients(
+    caller: Caller,
+    state: web::Data<AppState>,
+    page: web::Query<ListParams>,
+    filter: web::Query<PatientFilter>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::Read)?;
+    let mut query = scoped::<patient::Entity>(caller.tenant_id());
+    let mrns = values("mrn", filter.mrn.as_deref(), |v| Some(v.to_owned()))?;
+    if !mrns.is_empty() {
+        query = query.filter(patient::Column::Mrn.is_in(mrns));
+    }
+    if let Some(name) = &filter.name {
+        for word in name.split_whitespace() {
+            query = query.filter(
+                Condition::any()
+                    .add(contains_ci(patient::Column::GivenName, word))
+                    .add(contains_ci(patient::Column::FamilyName, word)),
+            );
+        }
+    }
+    if let Some(birth_date) = filter.birth_date {
+        query = query.filter(patient::Column::BirthDate.eq(birth_date));
+    }
+    let page = page
+        .fetch(&state.db, query, SORT_FIELDS, patient::Column::Id, PatientView::from)
+        .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// Create a patient (CLINICIAN, ADMIN)
+#[utoipa::path(
+    tag = "patients",
+    request_body = CreatePatient,
+    responses(
+        (status = 201, description = "The new patient.", body = PatientView,
+            headers(("Location" = String), ("ETag" = String))),
+        (status = 400, response = BadRequestProblem),
+        (status = 401, response = UnauthorizedProblem),
+        (status = 403, response = ForbiddenProblem),
+        (status = 409, response = ConflictProblem),
+        (status = 413, response = PayloadTooLargeProblem),
+        (status = 415, response = UnsupportedMediaTypeProblem),
+        (status = 422, response = ValidationProblem)
+    )
+)]
+#[post("/patients")]
+pub async fn create_patient(
+    caller: Caller,
+    state: web::Data<AppState>,
+    ValidJson(body): ValidJson<CreatePatient>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::WriteClinical)?;
+    check_birth_date(body.birth_date, today(&caller.tenant))?;
+    let now = db::now();
+    let model = patient::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_id: Set(caller.tenant_id()),
+        mrn: Set(body.mrn.trim().to_owned()),
+        given_name: Set(body.given_name.trim().to_owned()),
+        family_name: Set(body.family_name.trim().to_owned()),
+        birth_date: Set(body.birth_date),
+        sex: Set(body.sex.as_ref().to_owned()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+    }
+    .insert(&state.db)
+    .await
+    .map_err(duplicate("duplicate_mrn", DUPLICATE_MRN))?;
+    let location = format!("/api/v1/patients/{}", model.id);
+    Ok(created(location, model.version, &PatientView::from(model)))
+}
+
+/// Get a patient
+#[utoipa::path(
+    tag = "patients",
+    params(("id" = Uuid, Path, description = "The patient's id.")),
+    responses(
+        (status = 200, description = "The patient.", body = PatientView, headers(("ETag" = String))),
+        (status = 400, response = BadRequestProblem),
+        (status = 401, response = UnauthorizedProblem),
+        (status = 403, response = ForbiddenProblem),
+        (status = 404, response = NotFoundProblem)
+    )
+)]
+#[get("/patients/{id}")]
+pub async fn get_patient(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::Read)?;
+    let model = find_in_tenant::<patient::Entity, _>(&state.db, caller.tenant_id(), *id).await?;
+    Ok(ok(model.version, &PatientView::from(model)))
+}
+
+/// Change a patient (CLINICIAN, ADMIN)
+#[utoipa::path(
+    tag = "patients",
+    params(
+        ("id" = Uuid, Path, description = "The patient's id."),
+        ("If-Match" = Option<String>, Header, description = "The version you read, as in `ETag`.")
+    ),
+    request_body(content = UpdatePatient, content_type = "application/merge-patch+json"),
+    responses(
+        (status = 200, description = "The updated patient.", body = PatientView, headers(("ETag" = String))),
+        (status = 400, response = BadRequestProblem),
+        (status = 401, response = UnauthorizedProblem),
+        (status = 403, response = ForbiddenProblem),
+        (status = 404, response = NotFoundProblem),
+        (status = 409, response = ConflictProblem),
+        (status = 412, response = PreconditionFailedProblem),
+        (status = 413, response = PayloadTooLargeProblem),
+        (status = 415, response = UnsupportedMediaTypeProblem),
+        (status = 422, response = ValidationProblem)
+    )
+)]
+#[patch("/patients/{id}")]
+pub async fn update_patient(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    ValidJson(patch): ValidJson<UpdatePatient>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::WriteClinical)?;
+    let mut model = find_in_tenant::<patient::Entity, _>(&state.db, caller.tenant_id(), *id).await?;
+    let with_if_match = if_match.check(model.version)?;
+    let mut changes: patient::ActiveModel = Default::default();
+    if let Some(mrn) = patch.mrn {
+        model.mrn = required("mrn", mrn)?.trim().to_owned();
+        changes.mrn = Set(model.mrn.clone());
+    }
+    if let Some(given_name) = patch.given_name {
+        model.given_name = required("given_name", given_name)?.trim().to_owned();
+        changes.given_name = Set(model.given_name.clone());
+    }
+    if let Some(family_name) = patch.family_name {
+        model.family_name = required("family_name", family_name)?.trim().to_owned();
+        changes.family_name = Set(model.family_name.clone());
+    }
+    if let Some(birth_date) = patch.birth_date {
+        model.birth_date = required("birth_date", birth_date)?;
+        check_birth_date(model.birth_date, today(&caller.tenant))?;
+        changes.birth_date = Set(model.birth_date);
+    }
+    if let Some(sex) = patch.sex {
+        model.sex = required("sex", sex)?.as_ref().to_owned();
+        changes.sex = Set(model.sex.clone());
+    }
+    model.updated_at = db::now();
+    changes.updated_at = Set(model.updated_at);
+    update_versioned(&state.db, caller.tenant_id(), model.id, model.version, with_if_match, changes)
+        .await
+        .map_err(|e| match e {
+            ApiError::Conflict { code: "duplicate", .. } => ApiError::conflict("duplicate_mrn", DUPLICATE_MRN),
+            other => other,
+        })?;
+    model.version += 1;
+    Ok(ok(model.version, &PatientView::from(model)))
+}
+
+/// Delete a patient (CLINICIAN, ADMIN)
+///
+/// Refused with 409 while coverages, orders or requests refer to the patient.
+#[utoipa::path(
+    tag = "patients",
+    params(
+        ("id" = Uuid, Path, description = "The patient's id."),
+        ("If-Match" = Option<String>, Header, description = "The version you read, as in `ETag`.")
+    ),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 400, response = BadRequestProblem),
+        (status = 401, response = UnauthorizedProblem),
+        (status = 403, response = ForbiddenProblem),
+        (status = 404, response = NotFoundProblem),
+        (status = 409, response = ConflictProblem),
+        (status = 412, response = PreconditionFailedProblem)
+    )
+)]
+#[delete("/patients/{id}")]
+pub async fn delete_patient(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::WriteClinical)?;
+    let model = find_in_tenant::<patient::Entity, _>(&state.db, caller.tenant_id(), *id).await?;
+    let with_if_match = if_match.check(model.version)?;
+    delete_versioned::<patient::Entity, _>(&state.db, caller.tenant_id(), model.id, model.version, with_if_match)
+        .await
+        .map_err(|e| match e {
+            ApiError::Conflict { code: "in_use", .. } => ApiError::conflict(
+                "in_use",
+                "the patient has insurance coverages or orders; delete those first",
+            ),
+            other => other,
+        })?;
+    Ok(HttpResponse::NoContent().finish())
+}

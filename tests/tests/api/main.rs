@@ -1,1 +1,23 @@
+//! Black-box tests of the HTTP API, all in one binary (one link step for the whole suite).
+//! Each test runs on SQLite, and on PostgreSQL too when `TEST_DATABASE_URL` is set.
 
+mod auth;
+mod errors;
+mod health;
+mod insurance;
+mod openapi;
+mod patients;
+mod providers;
+mod tenant;
+
+/// CI must exercise PostgreSQL: a run with `CI=true` and no PostgreSQL fails here instead of
+/// passing on SQLite alone.
+#[test]
+fn postgres_is_covered_in_ci() {
+    if std::env::var("CI").is_ok_and(|ci| ci == "true") {
+        assert!(
+            tests::database::postgres_url().is_some(),
+            "CI=true but TEST_DATABASE_URL is not set: the PostgreSQL half of the suite would not run"
+        );
+    }
+}

@@ -1,0 +1,128 @@
+//! Requests to the in-process application and what a client sees of the answers.
+
+use actix_http::Request;
+use actix_service::boxed::{self, BoxService};
+use actix_service::{Service, ServiceExt};
+use actix_web::body::BoxBody;
+use actix_web::dev::ServiceResponse;
+use actix_web::http::Method;
+use actix_web::http::header::HeaderMap;
+use actix_web::{test, web};
+use api::startup::AppState;
+use serde_json::Value;
+
+use crate::TestApp;
+
+/// The application as a service, its body type erased.
+pub type AppService = BoxService<Request, ServiceResponse<BoxBody>, actix_web::Error>;
+
+pub(crate) async fn init(state: web::Data<AppState>) -> AppService {
+    let service = test::init_service(api::startup::build_app(state)).await;
+    boxed::service(service.map(ServiceResponse::map_into_boxed_body))
+}
+
+/// A request being built.
+pub struct Call<'a> {
+    app: &'a TestApp,
+    request: test::TestRequest,
+}
+
+/// What came back.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    /// The body as JSON; `Value::Null` when empty, a JSON string when not JSON.
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The `ETag` value, quotes included.
+    pub fn etag(&self) -> String {
+        self.header("etag").expect("an ETag header").to_owned()
+    }
+
+    /// Asserts the reply is a problem document with `status` and `code`, and returns it.
+    pub fn problem(&self, status: u16, code: &str) -> &Value {
+        assert_eq!(self.status, status, "status of {}", self.body);
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "content type of {}",
+            self.body
+        );
+        assert_eq!(self.body["code"], code, "code of {}", self.body);
+        assert_eq!(self.body["status"], status, "status field of {}", self.body);
+        assert_eq!(self.body["type"], format!("/problems/{code}"));
+        assert!(self.body["title"].is_string());
+        assert!(self.body["detail"].is_string());
+        &self.body
+    }
+
+    /// The fields named by a 422 problem.
+    pub fn invalid_fields(&self) -> Vec<String> {
+        self.problem(422, "validation_failed");
+        self.body["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .map(|e| e["field"].as_str().expect("field").to_owned())
+            .collect()
+    }
+}
+
+impl<'a> Call<'a> {
+    pub(crate) fn new(app: &'a TestApp, method: Method, path: &str) -> Self {
+        Self {
+            app,
+            request: test::TestRequest::default().method(method).uri(path),
+        }
+    }
+
+    pub fn token(self, token: &str) -> Self {
+        self.header("authorization", &format!("Bearer {token}"))
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.request = self.request.insert_header((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// A JSON body with `Content-Type: application/json`.
+    pub fn json(mut self, body: Value) -> Self {
+        self.request = self.request.set_json(body);
+        self
+    }
+
+    /// A raw body with the given content type.
+    pub fn raw(mut self, content_type: &str, body: impl Into<actix_web::web::Bytes>) -> Self {
+        self.request = self
+            .request
+            .insert_header(("content-type", content_type.to_owned()))
+            .set_payload(body.into());
+        self
+    }
+
+    pub async fn send(self) -> Reply {
+        let response = self
+            .app
+            .service
+            .call(self.request.to_request())
+            .await
+            .expect("the application answers every request with a response");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = test::read_body(response).await;
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        Reply { status, headers, body }
+    }
+}

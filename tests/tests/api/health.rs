@@ -1,0 +1,19 @@
+use tests::{TestApp, api_tests};
+
+api_tests! {
+    async fn liveness_and_readiness_answer_without_a_token(app: TestApp) {
+        let live = app.get("/healthz").send().await;
+        assert_eq!(live.status, 200);
+        assert_eq!(live.body["status"], "ok");
+        let ready = app.get("/readyz").send().await;
+        assert_eq!(ready.status, 200);
+        assert_eq!(ready.body["status"], "ready");
+    }
+
+    async fn readiness_fails_with_503_when_the_database_is_gone(app: TestApp) {
+        app.db.clone().close().await.expect("closing the pool");
+        let ready = app.get("/readyz").send().await;
+        ready.problem(503, "service_unavailable");
+        assert!(ready.header("retry-after").is_some());
+    }
+}
