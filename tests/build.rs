@@ -17,5 +17,8 @@ fn main() {
         file.file_name().hash(&mut hasher);
         std::fs::read(&file).unwrap_or_default().hash(&mut hasher);
     }
-    println!("cargo:rustc-env=MIGRATIONS_FINGERPRINT={:016x}", hasher.finish());
+    println!(
+        "cargo:rustc-env=MIGRATIONS_FINGERPRINT={:016x}",
+        hasher.finish()
+    );
 }

@@ -66,7 +66,12 @@ pub enum Permission {
 impl Permission {
     fn roles(self) -> &'static [Role] {
         match self {
-            Self::Read => &[Role::Viewer, Role::Clinician, Role::Coordinator, Role::Admin],
+            Self::Read => &[
+                Role::Viewer,
+                Role::Clinician,
+                Role::Coordinator,
+                Role::Admin,
+            ],
             Self::WriteClinical => &[Role::Clinician, Role::Admin],
             Self::Admin => &[Role::Admin],
         }
@@ -100,7 +105,10 @@ pub struct JwtKeys {
 impl std::fmt::Debug for JwtKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("JwtKeys")
-            .field("algorithms", &self.decoding.iter().map(|(a, _)| a).collect::<Vec<_>>())
+            .field(
+                "algorithms",
+                &self.decoding.iter().map(|(a, _)| a).collect::<Vec<_>>(),
+            )
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
             .field("development", &self.development)
@@ -120,8 +128,14 @@ impl JwtKeys {
                 anyhow::bail!("JWT_SECRET must be at least 32 bytes long")
             }
             Some(secret) => {
-                decoding.push((Algorithm::HS256, DecodingKey::from_secret(secret.as_bytes())));
-                encoding = Some((Algorithm::HS256, EncodingKey::from_secret(secret.as_bytes())));
+                decoding.push((
+                    Algorithm::HS256,
+                    DecodingKey::from_secret(secret.as_bytes()),
+                ));
+                encoding = Some((
+                    Algorithm::HS256,
+                    EncodingKey::from_secret(secret.as_bytes()),
+                ));
             }
             None => {}
         }
@@ -197,7 +211,9 @@ impl JwtKeys {
         jsonwebtoken::decode::<Claims>(token, key, &validation)
             .map(|data| data.claims)
             .map_err(|error| match error.kind() {
-                ErrorKind::ExpiredSignature => ApiError::unauthorized("token_expired", "the token has expired"),
+                ErrorKind::ExpiredSignature => {
+                    ApiError::unauthorized("token_expired", "the token has expired")
+                }
                 ErrorKind::InvalidSignature => invalid("the token's signature is not valid"),
                 ErrorKind::InvalidIssuer => invalid("the token was issued by an unknown issuer"),
                 ErrorKind::InvalidAudience => invalid("the token is meant for another audience"),
@@ -256,9 +272,16 @@ impl FromRequest for Caller {
                 .await?
                 .filter(|tenant| tenant.is_active)
                 .ok_or_else(|| {
-                    ApiError::unauthorized("invalid_token", "the token's tenant does not exist or is inactive")
+                    ApiError::unauthorized(
+                        "invalid_token",
+                        "the token's tenant does not exist or is inactive",
+                    )
                 })?;
-            let roles = claims.roles.iter().filter_map(|role| role.parse().ok()).collect();
+            let roles = claims
+                .roles
+                .iter()
+                .filter_map(|role| role.parse().ok())
+                .collect();
             Ok(Caller {
                 user: claims.sub,
                 tenant,
@@ -269,16 +292,21 @@ impl FromRequest for Caller {
 }
 
 fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
-    let value = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .ok_or_else(|| ApiError::unauthorized("missing_token", "send a bearer token in the Authorization header"))?;
-    let value = value
-        .to_str()
-        .map_err(|_| ApiError::unauthorized("invalid_token", "the Authorization header is malformed"))?;
-    let (scheme, token) = value
-        .split_once(' ')
-        .ok_or_else(|| ApiError::unauthorized("invalid_token", "the Authorization header must be `Bearer <token>`"))?;
+    let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
+        ApiError::unauthorized(
+            "missing_token",
+            "send a bearer token in the Authorization header",
+        )
+    })?;
+    let value = value.to_str().map_err(|_| {
+        ApiError::unauthorized("invalid_token", "the Authorization header is malformed")
+    })?;
+    let (scheme, token) = value.split_once(' ').ok_or_else(|| {
+        ApiError::unauthorized(
+            "invalid_token",
+            "the Authorization header must be `Bearer <token>`",
+        )
+    })?;
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
         return Err(ApiError::unauthorized(
             "invalid_token",

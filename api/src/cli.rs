@@ -3,8 +3,8 @@
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use migration::MigratorTrait;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use crate::auth::{Claims, JwtKeys, Role};
 use crate::config::{GlobalArgs, JwtArgs, ServeArgs};
@@ -13,7 +13,12 @@ use migration::Migrator;
 
 /// Insurance prior-approval service for hospital orders.
 #[derive(Debug, Parser)]
-#[command(name = "approvals", version, about, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "approvals",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -207,9 +212,9 @@ pub async fn insert_tenant(
 async fn token(global: &GlobalArgs, args: TokenArgs) -> anyhow::Result<()> {
     let mut roles = Vec::with_capacity(args.roles.len());
     for role in &args.roles {
-        let parsed: Role = role
-            .parse()
-            .map_err(|_| anyhow::anyhow!("unknown role {role:?}: use VIEWER, CLINICIAN, COORDINATOR or ADMIN"))?;
+        let parsed: Role = role.parse().map_err(|_| {
+            anyhow::anyhow!("unknown role {role:?}: use VIEWER, CLINICIAN, COORDINATOR or ADMIN")
+        })?;
         roles.push(parsed.to_string());
     }
     if args.ttl_minutes <= 0 {

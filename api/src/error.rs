@@ -27,7 +27,11 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(
+        field: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             field: field.into(),
             code: code.into(),
@@ -111,7 +115,11 @@ pub enum ApiError {
 
 impl ApiError {
     /// A 422 for one field.
-    pub fn invalid(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn invalid(
+        field: impl Into<String>,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
         Self::Validation {
             errors: vec![FieldError::new(field, code, message)],
         }
@@ -231,7 +239,10 @@ impl From<DbErr> for ApiError {
                 );
             }
             Some(SqlErr::UniqueConstraintViolation(_)) => {
-                return Self::conflict("duplicate", "a resource with these unique values already exists");
+                return Self::conflict(
+                    "duplicate",
+                    "a resource with these unique values already exists",
+                );
             }
             Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
                 return Self::conflict(

@@ -44,13 +44,19 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
                 return Err(ApiError::UnsupportedMediaType);
             }
             if declared.is_some_and(|len| len > MAX_BODY_BYTES) {
-                return Err(ApiError::PayloadTooLarge { limit: MAX_BODY_BYTES });
+                return Err(ApiError::PayloadTooLarge {
+                    limit: MAX_BODY_BYTES,
+                });
             }
             let mut body = BytesMut::new();
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|_| ApiError::bad_request("unreadable_body", "the body could not be read"))?;
+                let chunk = chunk.map_err(|_| {
+                    ApiError::bad_request("unreadable_body", "the body could not be read")
+                })?;
                 if body.len() + chunk.len() > MAX_BODY_BYTES {
-                    return Err(ApiError::PayloadTooLarge { limit: MAX_BODY_BYTES });
+                    return Err(ApiError::PayloadTooLarge {
+                        limit: MAX_BODY_BYTES,
+                    });
                 }
                 body.extend_from_slice(&chunk);
             }
@@ -68,11 +74,18 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         if error.is_eof() && body.iter().all(u8::is_ascii_whitespace) {
             ApiError::bad_request("malformed_json", "the body is empty; send a JSON object")
         } else {
-            ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {error}"))
+            ApiError::bad_request(
+                "malformed_json",
+                format!("the body is not valid JSON: {error}"),
+            )
         }
     })?;
     if !document.is_object() {
-        return Err(ApiError::invalid("body", "invalid_type", "must be a JSON object"));
+        return Err(ApiError::invalid(
+            "body",
+            "invalid_type",
+            "must be a JSON object",
+        ));
     }
     serde_path_to_error::deserialize(document).map_err(|error| {
         let path = error.path().to_string();
@@ -94,12 +107,26 @@ fn data_error(path: &str, error: &serde_json::Error) -> ApiError {
             format!("{path}.{field}")
         }
     };
-    let (field, code, message) = if let Some(field) = message.strip_prefix("missing field ").and(quoted.as_deref()) {
+    let (field, code, message) = if let Some(field) = message
+        .strip_prefix("missing field ")
+        .and(quoted.as_deref())
+    {
         (join(field), "required", "is required".to_owned())
-    } else if let Some(field) = message.strip_prefix("unknown field ").and(quoted.as_deref()) {
+    } else if let Some(field) = message
+        .strip_prefix("unknown field ")
+        .and(quoted.as_deref())
+    {
         // serde_path_to_error already points at the unknown key.
-        let field = if path.ends_with(field) { path.to_owned() } else { join(field) };
-        (field, "unknown_field", "is not a field of this resource".to_owned())
+        let field = if path.ends_with(field) {
+            path.to_owned()
+        } else {
+            join(field)
+        };
+        (
+            field,
+            "unknown_field",
+            "is not a field of this resource".to_owned(),
+        )
     } else if message.starts_with("unknown variant") {
         (path.to_owned(), "unknown_value", message)
     } else if message.contains("input contains invalid characters")
@@ -108,13 +135,21 @@ fn data_error(path: &str, error: &serde_json::Error) -> ApiError {
         || message.contains("input is not enough for unique date")
         || message.contains("trailing input")
     {
-        (path.to_owned(), "invalid_date", "must be a real calendar date (YYYY-MM-DD) or instant (RFC 3339)".to_owned())
+        (
+            path.to_owned(),
+            "invalid_date",
+            "must be a real calendar date (YYYY-MM-DD) or instant (RFC 3339)".to_owned(),
+        )
     } else if message.starts_with("invalid type") {
         (path.to_owned(), "invalid_type", message)
     } else {
         (path.to_owned(), "invalid_value", message)
     };
-    let field = if field == "." || field.is_empty() { "body".to_owned() } else { field };
+    let field = if field == "." || field.is_empty() {
+        "body".to_owned()
+    } else {
+        field
+    };
     ApiError::Validation {
         errors: vec![FieldError::new(field, code, message)],
     }
@@ -138,7 +173,11 @@ fn collect(errors: &ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
         match kind {
             ValidationErrorsKind::Field(list) => {
                 for error in list {
-                    out.push(FieldError::new(name.clone(), error.code.clone(), describe(error)));
+                    out.push(FieldError::new(
+                        name.clone(),
+                        error.code.clone(),
+                        describe(error),
+                    ));
                 }
             }
             ValidationErrorsKind::Struct(inner) => collect(inner, &name, out),
@@ -228,7 +267,9 @@ impl FromRequest for IfMatch {
 pub fn query_config() -> actix_web::web::QueryConfig {
     actix_web::web::QueryConfig::default().error_handler(|error, _| {
         let detail = match &error {
-            error::QueryPayloadError::Deserialize(inner) => format!("invalid query parameter: {inner}"),
+            error::QueryPayloadError::Deserialize(inner) => {
+                format!("invalid query parameter: {inner}")
+            }
             other => format!("invalid query string: {other}"),
         };
         ApiError::bad_request("invalid_query", detail).into()

@@ -87,7 +87,10 @@ impl ListParams {
                 let names: Vec<&str> = fields.iter().map(|(field, _)| *field).collect();
                 ApiError::bad_request(
                     "invalid_query",
-                    format!("sort must be one of {} (prefix - for descending)", names.join(", ")),
+                    format!(
+                        "sort must be one of {} (prefix - for descending)",
+                        names.join(", ")
+                    ),
                 )
             })?;
         let total = query.clone().count(db).await?;
@@ -109,14 +112,23 @@ impl ListParams {
 
 /// Splits a comma-separated filter into its values, each parsed with `parse`; 400 naming the
 /// parameter when one does not parse.
-pub fn values<T>(param: &str, raw: Option<&str>, parse: impl Fn(&str) -> Option<T>) -> Result<Vec<T>, ApiError> {
-    let Some(raw) = raw else { return Ok(Vec::new()) };
+pub fn values<T>(
+    param: &str,
+    raw: Option<&str>,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<Vec<T>, ApiError> {
+    let Some(raw) = raw else {
+        return Ok(Vec::new());
+    };
     raw.split(',')
         .map(str::trim)
         .filter(|value| !value.is_empty())
         .map(|value| {
             parse(value).ok_or_else(|| {
-                ApiError::bad_request("invalid_query", format!("{param}: {value:?} is not an accepted value"))
+                ApiError::bad_request(
+                    "invalid_query",
+                    format!("{param}: {value:?} is not an accepted value"),
+                )
             })
         })
         .collect()
@@ -130,5 +142,6 @@ pub fn contains_ci<C: ColumnTrait>(column: C, needle: &str) -> sea_orm::sea_quer
         .replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_");
-    Expr::expr(Func::lower(Expr::col(column))).like(LikeExpr::new(format!("%{escaped}%")).escape('\\'))
+    Expr::expr(Func::lower(Expr::col(column)))
+        .like(LikeExpr::new(format!("%{escaped}%")).escape('\\'))
 }

@@ -117,15 +117,69 @@ macro_rules! problem_response {
     };
 }
 
-problem_response!(BadRequestProblem, "The body is not JSON, or a query parameter or path segment does not parse or is out of range.", 400, "invalid_query", "limit must be from 1 to 200");
-problem_response!(UnauthorizedProblem, "No bearer token, or a bad one (malformed, expired, badly signed, wrong issuer or audience, unknown or inactive tenant).", 401, "invalid_token", "the token has expired");
-problem_response!(ForbiddenProblem, "The caller's roles do not allow this operation.", 403, "forbidden", "this operation needs one of the roles CLINICIAN, ADMIN");
-problem_response!(NotFoundProblem, "No such resource in the caller's tenant.", 404, "not_found", "no patient with this id");
-problem_response!(ConflictProblem, "A duplicate, a delete that would orphan other rows, or a write that lost a race.", 409, "duplicate", "a patient with this MRN already exists");
-problem_response!(PreconditionFailedProblem, "`If-Match` names a version that is no longer current.", 412, "precondition_failed", "the resource has changed since version 3; fetch it again");
-problem_response!(PayloadTooLargeProblem, "The body is larger than 256 KiB.", 413, "payload_too_large", "the body is larger than 262144 bytes");
-problem_response!(UnsupportedMediaTypeProblem, "The body is not declared as application/json.", 415, "unsupported_media_type", "send the body as application/json");
-problem_response!(UnavailableProblem, "The database is unreachable or busy; retry after `Retry-After` seconds.", 503, "service_unavailable", "the service is temporarily unavailable; retry shortly");
+problem_response!(
+    BadRequestProblem,
+    "The body is not JSON, or a query parameter or path segment does not parse or is out of range.",
+    400,
+    "invalid_query",
+    "limit must be from 1 to 200"
+);
+problem_response!(
+    UnauthorizedProblem,
+    "No bearer token, or a bad one (malformed, expired, badly signed, wrong issuer or audience, unknown or inactive tenant).",
+    401,
+    "invalid_token",
+    "the token has expired"
+);
+problem_response!(
+    ForbiddenProblem,
+    "The caller's roles do not allow this operation.",
+    403,
+    "forbidden",
+    "this operation needs one of the roles CLINICIAN, ADMIN"
+);
+problem_response!(
+    NotFoundProblem,
+    "No such resource in the caller's tenant.",
+    404,
+    "not_found",
+    "no patient with this id"
+);
+problem_response!(
+    ConflictProblem,
+    "A duplicate, a delete that would orphan other rows, or a write that lost a race.",
+    409,
+    "duplicate",
+    "a patient with this MRN already exists"
+);
+problem_response!(
+    PreconditionFailedProblem,
+    "`If-Match` names a version that is no longer current.",
+    412,
+    "precondition_failed",
+    "the resource has changed since version 3; fetch it again"
+);
+problem_response!(
+    PayloadTooLargeProblem,
+    "The body is larger than 256 KiB.",
+    413,
+    "payload_too_large",
+    "the body is larger than 262144 bytes"
+);
+problem_response!(
+    UnsupportedMediaTypeProblem,
+    "The body is not declared as application/json.",
+    415,
+    "unsupported_media_type",
+    "send the body as application/json"
+);
+problem_response!(
+    UnavailableProblem,
+    "The database is unreachable or busy; retry after `Retry-After` seconds.",
+    503,
+    "service_unavailable",
+    "the service is temporarily unavailable; retry shortly"
+);
 
 /// 422 with field errors.
 pub struct ValidationProblem;

@@ -6,8 +6,8 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::{Next, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
-use sea_orm::DatabaseConnection;
 use migration::MigratorTrait;
+use sea_orm::DatabaseConnection;
 use tracing::Instrument;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
@@ -67,7 +67,9 @@ async fn request_context(
         .filter(|value| {
             !value.is_empty()
                 && value.len() <= 128
-                && value.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+                && value
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
         })
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());

@@ -37,7 +37,10 @@ pub fn npi(value: &str) -> Result<(), ValidationError> {
     if value.len() != 10 || !value.bytes().all(|b| b.is_ascii_digit()) {
         return Err(invalid());
     }
-    let digits = "80840".bytes().chain(value.bytes()).map(|b| u32::from(b - b'0'));
+    let digits = "80840"
+        .bytes()
+        .chain(value.bytes())
+        .map(|b| u32::from(b - b'0'));
     let sum: u32 = digits
         .rev()
         .enumerate()
@@ -50,15 +53,21 @@ pub fn npi(value: &str) -> Result<(), ValidationError> {
             }
         })
         .sum();
-    if sum % 10 == 0 { Ok(()) } else { Err(invalid()) }
+    if sum.is_multiple_of(10) {
+        Ok(())
+    } else {
+        Err(invalid())
+    }
 }
 
 /// An IANA time zone name known to the tz database (e.g. `America/New_York`).
 pub fn time_zone(value: &str) -> Result<(), ValidationError> {
-    value
-        .parse::<chrono_tz::Tz>()
-        .map(|_| ())
-        .map_err(|_| error("time_zone", "must be an IANA time zone such as Europe/Berlin"))
+    value.parse::<chrono_tz::Tz>().map(|_| ()).map_err(|_| {
+        error(
+            "time_zone",
+            "must be an IANA time zone such as Europe/Berlin",
+        )
+    })
 }
 
 #[cfg(test)]

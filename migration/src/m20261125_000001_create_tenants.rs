@@ -27,7 +27,7 @@ impl MigrationTrait for Migration {
                     .table(Tenants::Table)
                     .col(Tenants::Code)
                     .unique()
-                .to_owned(),
+                    .to_owned(),
             )
             .await
     }

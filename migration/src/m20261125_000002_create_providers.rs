@@ -14,11 +14,20 @@ impl MigrationTrait for Migration {
         let mut table = Table::create();
         table
             .table(Providers::Table)
-            .col(ColumnDef::new(Providers::Id).uuid().not_null().primary_key())
+            .col(
+                ColumnDef::new(Providers::Id)
+                    .uuid()
+                    .not_null()
+                    .primary_key(),
+            )
             .col(ColumnDef::new(Providers::TenantId).uuid().not_null())
             .col(ColumnDef::new(Providers::Name).string_len(200).not_null())
             .col(ColumnDef::new(Providers::Npi).string_len(10).null())
-            .col(ColumnDef::new(Providers::LicenceNumber).string_len(64).null())
+            .col(
+                ColumnDef::new(Providers::LicenceNumber)
+                    .string_len(64)
+                    .null(),
+            )
             .col(ColumnDef::new(Providers::Role).string_len(32).not_null())
             .foreign_key(
                 ForeignKey::create()
@@ -39,7 +48,7 @@ impl MigrationTrait for Migration {
                     .col(Providers::TenantId)
                     .col(Providers::Id)
                     .unique()
-                .to_owned(),
+                    .to_owned(),
             )
             .await?;
         manager
@@ -50,7 +59,7 @@ impl MigrationTrait for Migration {
                     .col(Providers::TenantId)
                     .col(Providers::Npi)
                     .unique()
-                .to_owned(),
+                    .to_owned(),
             )
             .await
     }

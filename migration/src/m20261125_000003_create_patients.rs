@@ -17,8 +17,16 @@ impl MigrationTrait for Migration {
             .col(ColumnDef::new(Patients::Id).uuid().not_null().primary_key())
             .col(ColumnDef::new(Patients::TenantId).uuid().not_null())
             .col(ColumnDef::new(Patients::Mrn).string_len(64).not_null())
-            .col(ColumnDef::new(Patients::GivenName).string_len(100).not_null())
-            .col(ColumnDef::new(Patients::FamilyName).string_len(100).not_null())
+            .col(
+                ColumnDef::new(Patients::GivenName)
+                    .string_len(100)
+                    .not_null(),
+            )
+            .col(
+                ColumnDef::new(Patients::FamilyName)
+                    .string_len(100)
+                    .not_null(),
+            )
             .col(ColumnDef::new(Patients::BirthDate).date().not_null())
             .col(ColumnDef::new(Patients::Sex).string_len(16).not_null())
             .foreign_key(
@@ -38,7 +46,7 @@ impl MigrationTrait for Migration {
                     .col(Patients::TenantId)
                     .col(Patients::Id)
                     .unique()
-                .to_owned(),
+                    .to_owned(),
             )
             .await?;
         manager
@@ -49,7 +57,7 @@ impl MigrationTrait for Migration {
                     .col(Patients::TenantId)
                     .col(Patients::Mrn)
                     .unique()
-                .to_owned(),
+                    .to_owned(),
             )
             .await?;
         manager
@@ -59,7 +67,7 @@ impl MigrationTrait for Migration {
                     .table(Patients::Table)
                     .col(Patients::TenantId)
                     .col(Patients::FamilyName)
-                .to_owned(),
+                    .to_owned(),
             )
             .await
     }

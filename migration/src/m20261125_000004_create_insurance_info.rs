@@ -32,7 +32,11 @@ impl MigrationTrait for Migration {
                     .string_len(64)
                     .not_null(),
             )
-            .col(ColumnDef::new(InsuranceInfo::PlanName).string_len(200).null())
+            .col(
+                ColumnDef::new(InsuranceInfo::PlanName)
+                    .string_len(200)
+                    .null(),
+            )
             .col(
                 ColumnDef::new(InsuranceInfo::MemberId)
                     .string_len(64)
@@ -48,7 +52,11 @@ impl MigrationTrait for Migration {
                     .string_len(16)
                     .not_null(),
             )
-            .col(ColumnDef::new(InsuranceInfo::EffectiveDate).date().not_null())
+            .col(
+                ColumnDef::new(InsuranceInfo::EffectiveDate)
+                    .date()
+                    .not_null(),
+            )
             .col(ColumnDef::new(InsuranceInfo::TerminationDate).date().null())
             // Over (tenant_id, patient_id): a coverage can only belong to a patient of its own
             // tenant, whatever the code does. A patient with coverage cannot be deleted.
@@ -71,7 +79,7 @@ impl MigrationTrait for Migration {
                     .table(InsuranceInfo::Table)
                     .col(InsuranceInfo::TenantId)
                     .col(InsuranceInfo::PatientId)
-                .to_owned(),
+                    .to_owned(),
             )
             .await?;
         manager
@@ -82,7 +90,7 @@ impl MigrationTrait for Migration {
                     .col(InsuranceInfo::TenantId)
                     .col(InsuranceInfo::Id)
                     .unique()
-                .to_owned(),
+                    .to_owned(),
             )
             .await
     }

@@ -61,7 +61,9 @@ impl TestDatabase {
                 let database = TestDatabase { backend, url, name };
                 if migrated {
                     let db = database.connect().await;
-                    Migrator::up(&db, None).await.expect("migrating the SQLite test database");
+                    Migrator::up(&db, None)
+                        .await
+                        .expect("migrating the SQLite test database");
                     db.close().await.ok();
                 }
                 database
@@ -106,7 +108,9 @@ impl TestDatabase {
 
     /// A pool on this database, configured as the service configures its own.
     pub async fn connect(&self) -> DatabaseConnection {
-        api::db::connect(&self.url).await.expect("connecting to the test database")
+        api::db::connect(&self.url)
+            .await
+            .expect("connecting to the test database")
     }
 }
 
@@ -124,12 +128,16 @@ impl Drop for TestDatabase {
                 let name = self.name.clone();
                 // Drop runs inside the test's runtime; the cleanup gets a runtime of its own.
                 let _ = std::thread::spawn(move || {
-                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build();
                     if let Ok(runtime) = runtime {
                         runtime.block_on(async {
                             let admin = connect(&server).await;
                             let _ = admin
-                                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                                .execute_unprepared(&format!(
+                                    "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                                ))
                                 .await;
                             admin.close().await.ok();
                         });
@@ -153,9 +161,9 @@ async fn connect(url: &str) -> DatabaseConnection {
         .max_connections(1)
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false);
-    Database::connect(options)
-        .await
-        .unwrap_or_else(|error| panic!("cannot reach the PostgreSQL server of {POSTGRES_URL_VAR}: {error}"))
+    Database::connect(options).await.unwrap_or_else(|error| {
+        panic!("cannot reach the PostgreSQL server of {POSTGRES_URL_VAR}: {error}")
+    })
 }
 
 /// `url` with its database name replaced by `name`.
@@ -195,7 +203,9 @@ async fn build_template(server: String) -> String {
     if !exists {
         let building = format!("{template}_building");
         admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{building}\" WITH (FORCE)"))
+            .execute_unprepared(&format!(
+                "DROP DATABASE IF EXISTS \"{building}\" WITH (FORCE)"
+            ))
             .await
             .expect("dropping a half-built template");
         admin
@@ -203,10 +213,14 @@ async fn build_template(server: String) -> String {
             .await
             .expect("creating the template");
         let db = connect(&with_database(&server, &building)).await;
-        Migrator::up(&db, None).await.expect("migrating the template");
+        Migrator::up(&db, None)
+            .await
+            .expect("migrating the template");
         db.close().await.ok();
         admin
-            .execute_unprepared(&format!("ALTER DATABASE \"{building}\" RENAME TO \"{template}\""))
+            .execute_unprepared(&format!(
+                "ALTER DATABASE \"{building}\" RENAME TO \"{template}\""
+            ))
             .await
             .expect("publishing the template");
     }

@@ -88,7 +88,9 @@ impl<'a> Call<'a> {
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Self {
-        self.request = self.request.insert_header((name.to_owned(), value.to_owned()));
+        self.request = self
+            .request
+            .insert_header((name.to_owned(), value.to_owned()));
         self
     }
 
@@ -123,6 +125,10 @@ impl<'a> Call<'a> {
             serde_json::from_slice(&bytes)
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
         };
-        Reply { status, headers, body }
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 }

@@ -26,7 +26,9 @@ pub const AUDIENCE: &str = "approvals-api";
 
 /// Path of a file under `tests/fixtures`.
 pub fn fixture(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
 }
 
 /// One running application on its own database.
@@ -75,9 +77,10 @@ impl TestApp {
 
     /// Creates a tenant the way operators do (`approvals tenant create`).
     pub async fn tenant(&self, code: &str, time_zone: &str) -> Tenant {
-        let tenant = api::cli::insert_tenant(&self.db, code, &format!("{code} Hospital"), time_zone)
-            .await
-            .expect("creating a tenant");
+        let tenant =
+            api::cli::insert_tenant(&self.db, code, &format!("{code} Hospital"), time_zone)
+                .await
+                .expect("creating a tenant");
         Tenant {
             id: tenant.id,
             code: tenant.code,
@@ -100,7 +103,9 @@ impl TestApp {
 
     /// A valid HS256 token for `tenant` with `roles`.
     pub fn token(&self, tenant: &Tenant, roles: &[&str]) -> String {
-        self.keys.sign(&self.claims(tenant, roles)).expect("signing")
+        self.keys
+            .sign(&self.claims(tenant, roles))
+            .expect("signing")
     }
 
     pub fn get(&self, path: &str) -> Call<'_> {
@@ -148,7 +153,12 @@ impl TestApp {
 
     /// Creates a provider through the API and returns its JSON.
     pub async fn create_provider(&self, token: &str, body: Value) -> Value {
-        let reply = self.post("/api/v1/providers").token(token).json(body).send().await;
+        let reply = self
+            .post("/api/v1/providers")
+            .token(token)
+            .json(body)
+            .send()
+            .await;
         assert_eq!(reply.status, 201, "{}", reply.body);
         reply.body
     }

@@ -33,7 +33,16 @@ pub fn configure(config: &mut ServiceConfig) {
 
 /// Which payer is billed first.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, strum::AsRefStr, strum::EnumString,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::AsRefStr,
+    strum::EnumString,
 )]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
@@ -209,7 +218,9 @@ async fn find_coverage(
     patient_id: Uuid,
     coverage_id: Uuid,
 ) -> Result<insurance_info::Model, ApiError> {
-    let coverage = find_in_tenant::<insurance_info::Entity, _>(&state.db, caller.tenant_id(), coverage_id).await;
+    let coverage =
+        find_in_tenant::<insurance_info::Entity, _>(&state.db, caller.tenant_id(), coverage_id)
+            .await;
     match coverage {
         Ok(coverage) if coverage.patient_id == patient_id => Ok(coverage),
         Ok(_) | Err(ApiError::NotFound { .. }) => {
@@ -245,9 +256,12 @@ pub async fn list_insurance(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::Read)?;
     let mut query = of_patient(&state, &caller, *patient_id).await?;
-    let priorities = values("priority", filter.priority.as_deref(), |v| v.parse::<CoveragePriority>().ok())?;
+    let priorities = values("priority", filter.priority.as_deref(), |v| {
+        v.parse::<CoveragePriority>().ok()
+    })?;
     if !priorities.is_empty() {
-        query = query.filter(insurance_info::Column::Priority.is_in(priorities.iter().map(AsRef::as_ref)));
+        query = query
+            .filter(insurance_info::Column::Priority.is_in(priorities.iter().map(AsRef::as_ref)));
     }
     if let Some(day) = filter.in_force_on {
         query = query
@@ -259,7 +273,13 @@ pub async fn list_insurance(
             );
     }
     let page = page
-        .fetch(&state.db, query, SORT_FIELDS, insurance_info::Column::Id, InsuranceView::from)
+        .fetch(
+            &state.db,
+            query,
+            SORT_FIELDS,
+            insurance_info::Column::Id,
+            InsuranceView::from,
+        )
         .await?;
     Ok(HttpResponse::Ok().json(page))
 }
@@ -289,7 +309,8 @@ pub async fn create_insurance(
     ValidJson(body): ValidJson<CreateInsurance>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::WriteClinical)?;
-    let patient = find_in_tenant::<patient::Entity, _>(&state.db, caller.tenant_id(), *patient_id).await?;
+    let patient =
+        find_in_tenant::<patient::Entity, _>(&state.db, caller.tenant_id(), *patient_id).await?;
     check_dates(body.effective_date, body.termination_date)?;
     let now = db::now();
     let trim = |s: Option<String>| s.map(|s| s.trim().to_owned());
@@ -312,7 +333,11 @@ pub async fn create_insurance(
     .insert(&state.db)
     .await?;
     let location = format!("/api/v1/patients/{}/insurance/{}", patient.id, model.id);
-    Ok(created(location, model.version, &InsuranceView::from(model)))
+    Ok(created(
+        location,
+        model.version,
+        &InsuranceView::from(model),
+    ))
 }
 
 /// Get a coverage
@@ -413,7 +438,15 @@ pub async fn update_insurance(
     check_dates(model.effective_date, model.termination_date)?;
     model.updated_at = db::now();
     changes.updated_at = Set(model.updated_at);
-    update_versioned(&state.db, caller.tenant_id(), model.id, model.version, with_if_match, changes).await?;
+    update_versioned(
+        &state.db,
+        caller.tenant_id(),
+        model.id,
+        model.version,
+        with_if_match,
+        changes,
+    )
+    .await?;
     model.version += 1;
     Ok(ok(model.version, &InsuranceView::from(model)))
 }
@@ -449,7 +482,13 @@ pub async fn delete_insurance(
     let (patient_id, coverage_id) = path.into_inner();
     let model = find_coverage(&state, &caller, patient_id, coverage_id).await?;
     let with_if_match = if_match.check(model.version)?;
-    delete_versioned::<insurance_info::Entity, _>(&state.db, caller.tenant_id(), model.id, model.version, with_if_match)
-        .await?;
+    delete_versioned::<insurance_info::Entity, _>(
+        &state.db,
+        caller.tenant_id(),
+        model.id,
+        model.version,
+        with_if_match,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -57,9 +57,14 @@ pub fn required<T>(field: &'static str, value: Option<T>) -> Result<T, ApiError>
 }
 
 /// Maps a unique-key violation to a 409 with a precise code and message; other errors as usual.
-pub fn duplicate(code: &'static str, detail: &'static str) -> impl FnOnce(sea_orm::DbErr) -> ApiError {
+pub fn duplicate(
+    code: &'static str,
+    detail: &'static str,
+) -> impl FnOnce(sea_orm::DbErr) -> ApiError {
     move |error| match ApiError::from(error) {
-        ApiError::Conflict { code: "duplicate", .. } => ApiError::conflict(code, detail),
+        ApiError::Conflict {
+            code: "duplicate", ..
+        } => ApiError::conflict(code, detail),
         other => other,
     }
 }

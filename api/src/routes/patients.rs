@@ -34,7 +34,16 @@ pub fn configure(config: &mut ServiceConfig) {
 
 /// Administrative sex.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, strum::AsRefStr, strum::EnumString,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::AsRefStr,
+    strum::EnumString,
 )]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
@@ -155,10 +164,18 @@ const DUPLICATE_MRN: &str = "a patient with this MRN already exists";
 fn check_birth_date(birth_date: NaiveDate, today: NaiveDate) -> Result<(), ApiError> {
     let earliest = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN);
     if birth_date > today {
-        return Err(ApiError::invalid("birth_date", "in_future", "cannot be in the future"));
+        return Err(ApiError::invalid(
+            "birth_date",
+            "in_future",
+            "cannot be in the future",
+        ));
     }
     if birth_date < earliest {
-        return Err(ApiError::invalid("birth_date", "too_early", "cannot be before 1900-01-01"));
+        return Err(ApiError::invalid(
+            "birth_date",
+            "too_early",
+            "cannot be before 1900-01-01",
+        ));
     }
     Ok(())
 }
@@ -202,7 +219,13 @@ pub async fn list_patients(
         query = query.filter(patient::Column::BirthDate.eq(birth_date));
     }
     let page = page
-        .fetch(&state.db, query, SORT_FIELDS, patient::Column::Id, PatientView::from)
+        .fetch(
+            &state.db,
+            query,
+            SORT_FIELDS,
+            patient::Column::Id,
+            PatientView::from,
+        )
         .await?;
     Ok(HttpResponse::Ok().json(page))
 }
@@ -304,7 +327,8 @@ pub async fn update_patient(
     ValidJson(patch): ValidJson<UpdatePatient>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::WriteClinical)?;
-    let mut model = find_in_tenant::<patient::Entity, _>(&state.db, caller.tenant_id(), *id).await?;
+    let mut model =
+        find_in_tenant::<patient::Entity, _>(&state.db, caller.tenant_id(), *id).await?;
     let with_if_match = if_match.check(model.version)?;
     let mut changes: patient::ActiveModel = Default::default();
     if let Some(mrn) = patch.mrn {
@@ -330,12 +354,21 @@ pub async fn update_patient(
     }
     model.updated_at = db::now();
     changes.updated_at = Set(model.updated_at);
-    update_versioned(&state.db, caller.tenant_id(), model.id, model.version, with_if_match, changes)
-        .await
-        .map_err(|e| match e {
-            ApiError::Conflict { code: "duplicate", .. } => ApiError::conflict("duplicate_mrn", DUPLICATE_MRN),
-            other => other,
-        })?;
+    update_versioned(
+        &state.db,
+        caller.tenant_id(),
+        model.id,
+        model.version,
+        with_if_match,
+        changes,
+    )
+    .await
+    .map_err(|e| match e {
+        ApiError::Conflict {
+            code: "duplicate", ..
+        } => ApiError::conflict("duplicate_mrn", DUPLICATE_MRN),
+        other => other,
+    })?;
     model.version += 1;
     Ok(ok(model.version, &PatientView::from(model)))
 }
@@ -369,14 +402,20 @@ pub async fn delete_patient(
     caller.require(Permission::WriteClinical)?;
     let model = find_in_tenant::<patient::Entity, _>(&state.db, caller.tenant_id(), *id).await?;
     let with_if_match = if_match.check(model.version)?;
-    delete_versioned::<patient::Entity, _>(&state.db, caller.tenant_id(), model.id, model.version, with_if_match)
-        .await
-        .map_err(|e| match e {
-            ApiError::Conflict { code: "in_use", .. } => ApiError::conflict(
-                "in_use",
-                "the patient has insurance coverages or orders; delete those first",
-            ),
-            other => other,
-        })?;
+    delete_versioned::<patient::Entity, _>(
+        &state.db,
+        caller.tenant_id(),
+        model.id,
+        model.version,
+        with_if_match,
+    )
+    .await
+    .map_err(|e| match e {
+        ApiError::Conflict { code: "in_use", .. } => ApiError::conflict(
+            "in_use",
+            "the patient has insurance coverages or orders; delete those first",
+        ),
+        other => other,
+    })?;
     Ok(HttpResponse::NoContent().finish())
 }

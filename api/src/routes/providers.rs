@@ -34,7 +34,16 @@ pub fn configure(config: &mut ServiceConfig) {
 
 /// What a provider does.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, strum::AsRefStr, strum::EnumString,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::AsRefStr,
+    strum::EnumString,
 )]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
@@ -180,7 +189,9 @@ pub async fn list_providers(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::Read)?;
     let mut query = scoped::<provider::Entity>(caller.tenant_id());
-    let roles = values("role", filter.role.as_deref(), |v| v.parse::<ProviderRole>().ok())?;
+    let roles = values("role", filter.role.as_deref(), |v| {
+        v.parse::<ProviderRole>().ok()
+    })?;
     if !roles.is_empty() {
         query = query.filter(provider::Column::Role.is_in(roles.iter().map(AsRef::as_ref)));
     }
@@ -191,7 +202,13 @@ pub async fn list_providers(
         query = query.filter(contains_ci(provider::Column::Name, name.trim()));
     }
     let page = page
-        .fetch(&state.db, query, SORT_FIELDS, provider::Column::Id, ProviderView::from)
+        .fetch(
+            &state.db,
+            query,
+            SORT_FIELDS,
+            provider::Column::Id,
+            ProviderView::from,
+        )
         .await?;
     Ok(HttpResponse::Ok().json(page))
 }
@@ -292,7 +309,8 @@ pub async fn update_provider(
     ValidJson(patch): ValidJson<UpdateProvider>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::Admin)?;
-    let mut model = find_in_tenant::<provider::Entity, _>(&state.db, caller.tenant_id(), *id).await?;
+    let mut model =
+        find_in_tenant::<provider::Entity, _>(&state.db, caller.tenant_id(), *id).await?;
     let with_if_match = if_match.check(model.version)?;
     let mut changes: provider::ActiveModel = Default::default();
     if let Some(name) = patch.name {
@@ -314,12 +332,21 @@ pub async fn update_provider(
     check_identifiers(model.npi.as_ref(), model.licence_number.as_ref())?;
     model.updated_at = db::now();
     changes.updated_at = Set(model.updated_at);
-    update_versioned(&state.db, caller.tenant_id(), model.id, model.version, with_if_match, changes)
-        .await
-        .map_err(|e| match e {
-            ApiError::Conflict { code: "duplicate", .. } => ApiError::conflict("duplicate_npi", DUPLICATE_NPI),
-            other => other,
-        })?;
+    update_versioned(
+        &state.db,
+        caller.tenant_id(),
+        model.id,
+        model.version,
+        with_if_match,
+        changes,
+    )
+    .await
+    .map_err(|e| match e {
+        ApiError::Conflict {
+            code: "duplicate", ..
+        } => ApiError::conflict("duplicate_npi", DUPLICATE_NPI),
+        other => other,
+    })?;
     model.version += 1;
     Ok(ok(model.version, &ProviderView::from(model)))
 }
@@ -353,7 +380,13 @@ pub async fn delete_provider(
     caller.require(Permission::Admin)?;
     let model = find_in_tenant::<provider::Entity, _>(&state.db, caller.tenant_id(), *id).await?;
     let with_if_match = if_match.check(model.version)?;
-    delete_versioned::<provider::Entity, _>(&state.db, caller.tenant_id(), model.id, model.version, with_if_match)
-        .await?;
+    delete_versioned::<provider::Entity, _>(
+        &state.db,
+        caller.tenant_id(),
+        model.id,
+        model.version,
+        with_if_match,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -149,7 +149,10 @@ pub async fn update_tenant(
                 expected: tenant.version.to_string(),
             }
         } else {
-            ApiError::conflict("edit_conflict", "the tenant changed at the same time; try again")
+            ApiError::conflict(
+                "edit_conflict",
+                "the tenant changed at the same time; try again",
+            )
         });
     }
     tenant.version += 1;

@@ -6,8 +6,12 @@ use serde_json::json;
 use tests::{Reply, TestApp, api_tests, fixture};
 
 fn sign_hs256(claims: &impl serde::Serialize, secret: &str) -> String {
-    jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(secret.as_bytes()))
-        .expect("signing")
+    jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .expect("signing")
 }
 
 fn sign_rs256(claims: &impl serde::Serialize, key_file: &str) -> String {

@@ -27,16 +27,32 @@ fn every_operation_is_documented_for_integrators() {
         for (method, operation) in item.as_object().expect("path item") {
             operations += 1;
             let name = format!("{method} {path}");
-            assert!(operation["summary"].as_str().is_some_and(|s| !s.is_empty()), "{name} has a summary");
-            assert!(operation["operationId"].is_string(), "{name} has an operationId");
-            assert!(operation["tags"].as_array().is_some_and(|t| !t.is_empty()), "{name} has a tag");
+            assert!(
+                operation["summary"].as_str().is_some_and(|s| !s.is_empty()),
+                "{name} has a summary"
+            );
+            assert!(
+                operation["operationId"].is_string(),
+                "{name} has an operationId"
+            );
+            assert!(
+                operation["tags"].as_array().is_some_and(|t| !t.is_empty()),
+                "{name} has a tag"
+            );
             let responses = operation["responses"].as_object().expect("responses");
             if path.starts_with("/api/") {
-                assert!(operation.get("security").is_none(), "{name} inherits the bearer security");
+                assert!(
+                    operation.get("security").is_none(),
+                    "{name} inherits the bearer security"
+                );
                 assert!(responses.contains_key("401"), "{name} documents 401");
                 assert!(responses.contains_key("403"), "{name} documents 403");
             } else {
-                assert_eq!(operation["security"], serde_json::json!([{}]), "{name} is open");
+                assert_eq!(
+                    operation["security"],
+                    serde_json::json!([{}]),
+                    "{name} is open"
+                );
             }
             let writes_body = operation.get("requestBody").is_some();
             if writes_body {
@@ -46,9 +62,22 @@ fn every_operation_is_documented_for_integrators() {
         }
     }
     assert!(operations >= 19, "{operations} operations");
-    assert_eq!(document["security"], serde_json::json!([{"bearer_auth": []}]));
-    assert_eq!(document["components"]["securitySchemes"]["bearer_auth"]["scheme"], "bearer");
-    for schema in ["PatientView", "CreatePatient", "ProviderView", "InsuranceView", "TenantView", "Problem"] {
+    assert_eq!(
+        document["security"],
+        serde_json::json!([{"bearer_auth": []}])
+    );
+    assert_eq!(
+        document["components"]["securitySchemes"]["bearer_auth"]["scheme"],
+        "bearer"
+    );
+    for schema in [
+        "PatientView",
+        "CreatePatient",
+        "ProviderView",
+        "InsuranceView",
+        "TenantView",
+        "Problem",
+    ] {
         assert!(
             document["components"]["schemas"][schema]["example"].is_object(),
             "{schema} has an example"
