@@ -3,6 +3,9 @@
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
+    // Settings from a `.env` file in the working directory, when there is one; variables
+    // already set in the environment win.
+    let _ = dotenvy::dotenv();
     let cli = api::cli::Cli::parse();
     api::telemetry::init(&cli.global.log_level, cli.global.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
