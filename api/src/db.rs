@@ -45,6 +45,14 @@ pub fn now() -> DateTime<Utc> {
         .unwrap_or(now)
 }
 
+/// `instant` at microsecond precision (see [`now`]): client-sent instants are kept as they will
+/// be read back.
+pub fn micros(instant: DateTime<Utc>) -> DateTime<Utc> {
+    instant
+        .duration_trunc(TimeDelta::microseconds(1))
+        .unwrap_or(instant)
+}
+
 /// A table whose rows belong to a tenant, with the columns the generic helpers need.
 pub trait TenantOwned: EntityTrait {
     /// The resource's name in messages ("patient").
@@ -161,4 +169,9 @@ tenant_owned! {
     provider => "provider",
     patient => "patient",
     insurance_info => "insurance coverage",
+    medication => "medication",
+    lab_order => "lab order",
+    imaging_order => "imaging order",
+    prescription => "prescription",
+    surgical_case => "surgical case",
 }

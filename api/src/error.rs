@@ -65,6 +65,9 @@ pub struct Problem {
     /// Invalid fields (422 only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// The statuses the resource may move to (409 `transition_not_allowed` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed: Option<Vec<String>>,
 }
 
 /// Every way a request can fail. The doc comment of each variant says the status it answers.
@@ -93,6 +96,14 @@ pub enum ApiError {
     /// that lost a race to another writer (without `If-Match`).
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
+    /// 409: a status change the resource's lifecycle does not allow; the answer lists the
+    /// statuses it may move to.
+    #[error("cannot move from {from} to {to}")]
+    TransitionNotAllowed {
+        from: String,
+        to: String,
+        allowed: Vec<String>,
+    },
     /// 412: `If-Match` names a version that is no longer current.
     #[error("the resource has changed since version {expected}; fetch it again")]
     PreconditionFailed { expected: String },
@@ -157,6 +168,7 @@ impl ApiError {
             | Self::Unauthorized { code, .. }
             | Self::Conflict { code, .. } => code,
             Self::Forbidden { .. } => "forbidden",
+            Self::TransitionNotAllowed { .. } => "transition_not_allowed",
             Self::NotFound { .. } => "not_found",
             Self::NoRoute => "no_route",
             Self::PreconditionFailed { .. } => "precondition_failed",
@@ -181,6 +193,10 @@ impl ApiError {
                 Self::Validation { errors } => errors.clone(),
                 _ => Vec::new(),
             },
+            allowed: match self {
+                Self::TransitionNotAllowed { allowed, .. } => Some(allowed.clone()),
+                _ => None,
+            },
         }
     }
 }
@@ -192,7 +208,7 @@ impl ResponseError for ApiError {
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::NotFound { .. } | Self::NoRoute => StatusCode::NOT_FOUND,
-            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::Conflict { .. } | Self::TransitionNotAllowed { .. } => StatusCode::CONFLICT,
             Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,

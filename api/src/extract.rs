@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::web::BytesMut;
-use actix_web::{FromRequest, HttpMessage, HttpRequest, error};
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use futures_util::StreamExt;
 use futures_util::future::{LocalBoxFuture, Ready, ready};
 use serde::de::DeserializeOwned;
@@ -263,17 +263,37 @@ impl FromRequest for IfMatch {
     }
 }
 
-/// Query strings that do not parse answer 400 in the API's error shape.
-pub fn query_config() -> actix_web::web::QueryConfig {
-    actix_web::web::QueryConfig::default().error_handler(|error, _| {
-        let detail = match &error {
-            error::QueryPayloadError::Deserialize(inner) => {
-                format!("invalid query parameter: {inner}")
-            }
-            other => format!("invalid query string: {other}"),
-        };
-        ApiError::bad_request("invalid_query", detail).into()
-    })
+/// A query string parsed into `T`. A parameter that does not parse is a 400 naming it.
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<T> std::ops::Deref for Query<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest for Query<T> {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let pairs = form_urlencoded::parse(req.query_string().as_bytes());
+        let parsed = serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(pairs))
+            .map(Query)
+            .map_err(|error| {
+                let field = error.path().to_string();
+                let inner = error.into_inner();
+                let detail = if field == "." || field.is_empty() {
+                    format!("invalid query string: {inner}")
+                } else {
+                    format!("{field}: {inner}")
+                };
+                ApiError::bad_request("invalid_query", detail)
+            });
+        ready(parsed)
+    }
 }
 
 /// Path segments that do not parse (an id that is not a UUID) answer 400.

@@ -12,6 +12,7 @@ pub mod error;
 pub mod extract;
 pub mod list;
 pub mod openapi;
+pub mod orders;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;

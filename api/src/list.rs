@@ -15,6 +15,8 @@ use crate::error::ApiError;
 pub const DEFAULT_LIMIT: u64 = 50;
 /// Largest page size.
 pub const MAX_LIMIT: u64 = 200;
+/// Largest offset (deeper pages are better reached with filters).
+pub const MAX_OFFSET: u64 = 1_000_000_000;
 
 /// Paging and sorting parameters every list takes.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
@@ -74,6 +76,12 @@ impl ListParams {
     {
         let limit = self.limit()?;
         let offset = self.offset.unwrap_or(0);
+        if offset > MAX_OFFSET {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                format!("offset must be from 0 to {MAX_OFFSET}"),
+            ));
+        }
         let sort = self.sort.as_deref().unwrap_or("-created_at");
         let (name, order) = match sort.strip_prefix('-') {
             Some(name) => (name, Order::Desc),

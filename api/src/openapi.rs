@@ -42,7 +42,12 @@ with a stable `code`; lists are `{items, total, limit, offset}`; every resource 
         (name = "tenant", description = "The caller's tenant and its settings."),
         (name = "providers", description = "Clinicians and staff who order, prescribe, operate and request approvals."),
         (name = "patients", description = "Patients of the tenant."),
-        (name = "insurance", description = "A patient's insurance coverages (the seeds' `insurance_info`).")
+        (name = "insurance", description = "A patient's insurance coverages (the seeds' `insurance_info`)."),
+        (name = "medications", description = "The tenant's formulary."),
+        (name = "lab-orders", description = "Laboratory orders and their tests."),
+        (name = "imaging-orders", description = "Imaging (radiology) orders."),
+        (name = "prescriptions", description = "Prescriptions of formulary medications."),
+        (name = "surgical-cases", description = "Surgical cases (operating theatre bookings).")
     )
 )]
 struct ApiDoc;

@@ -46,7 +46,6 @@ pub fn build_app(
         .configure(routes::configure)
         .split_for_parts();
     app.app_data(state)
-        .app_data(extract::query_config())
         .app_data(extract::path_config())
         .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", document))
         .default_service(web::to(routes::no_route))

@@ -10,6 +10,20 @@ use validator::ValidationError;
 
 static TENANT_CODE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[A-Z0-9]{2,16}$").expect("a valid pattern"));
+/// ICD-10-CM: a letter (not U), a digit, a digit or letter, then optionally a dot and 1 to 4
+/// digits or letters (`E11.9`, `S72.001A`).
+static ICD10: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[A-TV-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$").expect("a valid pattern")
+});
+/// CPT (five digits, or four digits and a letter for category II/III and PLA codes) or HCPCS
+/// level II (a letter A to V and four digits).
+static CPT_HCPCS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^([0-9]{4}[0-9A-Z]|[A-V][0-9]{4})$").expect("a valid pattern"));
+/// NDC: 10 or 11 digits, bare or in the 4-4-2, 5-3-2, 5-4-1 or 5-4-2 segment forms.
+static NDC: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^([0-9]{10,11}|[0-9]{4}-[0-9]{4}-[0-9]{2}|[0-9]{5}-[0-9]{3}-[0-9]{2}|[0-9]{5}-[0-9]{4}-[0-9]{1,2})$")
+        .expect("a valid pattern")
+});
 
 fn error(code: &'static str, message: &'static str) -> ValidationError {
     let mut error = ValidationError::new(code);
@@ -60,6 +74,39 @@ pub fn npi(value: &str) -> Result<(), ValidationError> {
     }
 }
 
+/// An ICD-10-CM diagnosis code such as `E11.9`.
+pub fn icd10(value: &str) -> Result<(), ValidationError> {
+    if ICD10.is_match(value) {
+        Ok(())
+    } else {
+        Err(error("icd10", "must be an ICD-10-CM code such as E11.9"))
+    }
+}
+
+/// A CPT or HCPCS procedure code: five characters such as `70553` or `J1745`.
+pub fn cpt_hcpcs(value: &str) -> Result<(), ValidationError> {
+    if CPT_HCPCS.is_match(value) {
+        Ok(())
+    } else {
+        Err(error(
+            "cpt_hcpcs",
+            "must be a CPT or HCPCS code such as 70553 or J1745",
+        ))
+    }
+}
+
+/// An NDC number: 10 or 11 digits, with or without dashes.
+pub fn ndc(value: &str) -> Result<(), ValidationError> {
+    if NDC.is_match(value) {
+        Ok(())
+    } else {
+        Err(error(
+            "ndc",
+            "must be an NDC of 10 or 11 digits, with or without dashes (0002-8215-01)",
+        ))
+    }
+}
+
 /// An IANA time zone name known to the tz database (e.g. `America/New_York`).
 pub fn time_zone(value: &str) -> Result<(), ValidationError> {
     value.parse::<chrono_tz::Tz>().map(|_| ()).map_err(|_| {
@@ -89,6 +136,34 @@ mod tests {
         assert!(!is_tenant_code("g1"));
         assert!(!is_tenant_code("A"));
         assert!(!is_tenant_code("ABCDEFGHIJKLMNOPQ"));
+    }
+
+    #[test]
+    fn code_shapes() {
+        for good in ["E11.9", "S72.001A", "I10", "Z00.00"] {
+            assert!(icd10(good).is_ok(), "{good}");
+        }
+        for bad in ["e11.9", "U07.1", "E1", "E11.", "E11.12345", "11.9"] {
+            assert!(icd10(bad).is_err(), "{bad}");
+        }
+        for good in ["70553", "J1745", "0001U", "99213"] {
+            assert!(cpt_hcpcs(good).is_ok(), "{good}");
+        }
+        for bad in ["7055", "705531", "W1745", "j1745", "ABCDE"] {
+            assert!(cpt_hcpcs(bad).is_err(), "{bad}");
+        }
+        for good in [
+            "0002-8215-01",
+            "0002821501",
+            "0002821501",
+            "12345-678-90",
+            "12345-6789-0",
+        ] {
+            assert!(ndc(good).is_ok(), "{good}");
+        }
+        for bad in ["0002-8215-0", "000282150", "000282150123", "0002_8215_01"] {
+            assert!(ndc(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

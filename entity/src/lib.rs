@@ -4,7 +4,13 @@
 //! Enumerated values (roles, sexes, priorities, statuses) are stored as strings; the API crate
 //! owns their typed form, so a new value is a code change, never a schema migration.
 
+pub mod imaging_order;
 pub mod insurance_info;
+pub mod lab_order;
+pub mod medication;
+pub mod number_sequence;
 pub mod patient;
+pub mod prescription;
 pub mod provider;
+pub mod surgical_case;
 pub mod tenant;

@@ -8,6 +8,28 @@ mod m20261125_000001_create_tenants;
 mod m20261125_000002_create_providers;
 mod m20261125_000003_create_patients;
 mod m20261125_000004_create_insurance_info;
+mod m20261125_000005_create_medications;
+mod m20261125_000006_create_number_sequences;
+mod m20261125_000007_create_lab_orders;
+mod m20261125_000008_create_imaging_orders;
+mod m20261125_000009_create_prescriptions;
+mod m20261125_000010_create_surgical_cases;
+
+/// The source text of this file and of every migration: the tests name their cached,
+/// migrated PostgreSQL template after it, so that any change to a migration rebuilds it.
+pub const SOURCES: &[&str] = &[
+    include_str!("lib.rs"),
+    include_str!("m20261125_000001_create_tenants.rs"),
+    include_str!("m20261125_000002_create_providers.rs"),
+    include_str!("m20261125_000003_create_patients.rs"),
+    include_str!("m20261125_000004_create_insurance_info.rs"),
+    include_str!("m20261125_000005_create_medications.rs"),
+    include_str!("m20261125_000006_create_number_sequences.rs"),
+    include_str!("m20261125_000007_create_lab_orders.rs"),
+    include_str!("m20261125_000008_create_imaging_orders.rs"),
+    include_str!("m20261125_000009_create_prescriptions.rs"),
+    include_str!("m20261125_000010_create_surgical_cases.rs"),
+];
 
 /// The ordered list of every migration of the service.
 #[derive(Debug)]
@@ -21,6 +43,12 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_create_providers::Migration),
             Box::new(m20261125_000003_create_patients::Migration),
             Box::new(m20261125_000004_create_insurance_info::Migration),
+            Box::new(m20261125_000005_create_medications::Migration),
+            Box::new(m20261125_000006_create_number_sequences::Migration),
+            Box::new(m20261125_000007_create_lab_orders::Migration),
+            Box::new(m20261125_000008_create_imaging_orders::Migration),
+            Box::new(m20261125_000009_create_prescriptions::Migration),
+            Box::new(m20261125_000010_create_surgical_cases::Migration),
         ]
     }
 }
@@ -47,4 +75,52 @@ pub(crate) enum Audit {
     CreatedAt,
     UpdatedAt,
     Version,
+}
+
+/// An index over `columns` of `table` (added with the clinical orders; earlier migrations spell
+/// their indexes out).
+pub(crate) fn index<T, C, const N: usize>(
+    name: &str,
+    table: T,
+    columns: [C; N],
+    unique: bool,
+) -> IndexCreateStatement
+where
+    T: IntoIden,
+    C: IntoIden,
+{
+    let mut index = Index::create();
+    index.name(name).table(table);
+    for column in columns {
+        index.col(column);
+    }
+    if unique {
+        index.unique();
+    }
+    index.to_owned()
+}
+
+/// A foreign key over `(tenant_id, <column>)` to `(tenant_id, id)` of `to`: a row can only
+/// point at a row of its own tenant. RESTRICT: the referenced row cannot be deleted under it.
+pub(crate) fn tenant_fk<F, C, T>(name: &str, from: F, column: C, to: T) -> ForeignKeyCreateStatement
+where
+    F: IntoIden,
+    C: IntoIden,
+    T: IntoIden,
+{
+    ForeignKey::create()
+        .name(name)
+        .from(
+            from,
+            (TenantScoped::TenantId.into_iden(), column.into_iden()),
+        )
+        .to(to, (TenantScoped::TenantId, TenantScoped::Id))
+        .on_delete(ForeignKeyAction::Restrict)
+        .to_owned()
+}
+
+#[derive(DeriveIden)]
+pub(crate) enum TenantScoped {
+    TenantId,
+    Id,
 }

@@ -182,11 +182,22 @@ pub fn with_database(url: &str, name: &str) -> String {
     }
 }
 
+/// A hash of every migration's source (FNV-1a: stable across runs and builds).
+fn migrations_fingerprint() -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for source in migration::SOURCES {
+        for byte in source.bytes().chain([0]) {
+            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}
+
 /// Migrates a template database once per migration fingerprint; concurrent test processes
 /// agree through an advisory lock, and the template appears under its final name only once
 /// complete.
 async fn build_template(server: String) -> String {
-    let template = format!("approvals_tpl_{}", env!("MIGRATIONS_FINGERPRINT"));
+    let template = format!("approvals_tpl_{}", migrations_fingerprint());
     let admin = connect(&server).await;
     admin
         .execute_unprepared("SELECT pg_advisory_lock(72817001)")
@@ -223,6 +234,24 @@ async fn build_template(server: String) -> String {
             ))
             .await
             .expect("publishing the template");
+        // Templates of older migrations are of no further use.
+        let stale = admin
+            .query_all_raw(sea_orm::Statement::from_string(
+                sea_orm::DatabaseBackend::Postgres,
+                format!(
+                    "SELECT datname FROM pg_database WHERE datname LIKE 'approvals_tpl_%' \
+                     AND datname NOT LIKE '%_building' AND datname <> '{template}'"
+                ),
+            ))
+            .await
+            .unwrap_or_default();
+        for row in stale {
+            if let Ok(name) = row.try_get::<String>("", "datname") {
+                let _ = admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .await;
+            }
+        }
     }
     admin
         .execute_unprepared("SELECT pg_advisory_unlock(72817001)")

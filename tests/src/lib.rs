@@ -50,7 +50,11 @@ pub struct Tenant {
 impl TestApp {
     /// The application on a fresh database of `backend`, accepting HS256 tokens signed with
     /// [`TEST_SECRET`] and RS256 tokens signed with `fixtures/jwt-rs256-private.pem`.
+    /// Set `TEST_LOG=debug` (any log filter) to see the service's logs in a failing test.
     pub async fn spawn(backend: Backend) -> TestApp {
+        if let Ok(level) = std::env::var("TEST_LOG") {
+            api::telemetry::init(&level, api::telemetry::LogFormat::Text);
+        }
         let database = TestDatabase::create(backend).await;
         let db = database.connect().await;
         let args = JwtArgs {
@@ -160,6 +164,43 @@ impl TestApp {
             .send()
             .await;
         assert_eq!(reply.status, 201, "{}", reply.body);
+        reply.body
+    }
+}
+
+/// What orders need: a tenant, an ADMIN + CLINICIAN token, a patient and a provider.
+#[derive(Debug, Clone)]
+pub struct Clinic {
+    pub tenant: Tenant,
+    pub token: String,
+    pub patient_id: String,
+    pub provider_id: String,
+}
+
+impl TestApp {
+    /// A tenant `code` with a patient and a provider, and a token that may write everything.
+    pub async fn clinic(&self, code: &str, time_zone: &str) -> Clinic {
+        let tenant = self.tenant(code, time_zone).await;
+        let token = self.token(&tenant, &["CLINICIAN", "ADMIN"]);
+        let patient = self.create_patient(&token, &format!("{code}-MRN-1")).await;
+        let provider = self
+            .create_provider(
+                &token,
+                json!({"name": "Dr. Ada Osei", "npi": "1234567893", "role": "PHYSICIAN"}),
+            )
+            .await;
+        Clinic {
+            tenant,
+            patient_id: patient["id"].as_str().expect("id").to_owned(),
+            provider_id: provider["id"].as_str().expect("id").to_owned(),
+            token,
+        }
+    }
+
+    /// POSTs `body` to `path` and returns the created resource, asserting 201.
+    pub async fn create(&self, token: &str, path: &str, body: Value) -> Value {
+        let reply = self.post(path).token(token).json(body).send().await;
+        assert_eq!(reply.status, 201, "POST {path}: {}", reply.body);
         reply.body
     }
 }

@@ -213,3 +213,19 @@ async fn foreign_keys_are_enforced_and_never_cross_tenants() {
         db.close().await.ok();
     }
 }
+
+#[test]
+fn every_migration_source_is_fingerprinted() {
+    // lib.rs and one file per migration.
+    assert_eq!(migration::SOURCES.len(), Migrator::migrations().len() + 1);
+    for migration in Migrator::migrations() {
+        let name = migration.name().to_owned();
+        assert!(
+            migration::SOURCES
+                .iter()
+                .any(|source| source.contains(&format!("{name}::Migration"))
+                    || source.contains("DeriveMigrationName")),
+            "{name}"
+        );
+    }
+}

@@ -16,7 +16,7 @@ use super::{created, ok, required};
 use crate::auth::{Caller, Permission};
 use crate::db::{self, delete_versioned, find_in_tenant, scoped, update_versioned};
 use crate::error::ApiError;
-use crate::extract::{IfMatch, ValidJson};
+use crate::extract::{IfMatch, Query, ValidJson};
 use crate::list::{ListParams, Page, values};
 use crate::openapi::*;
 use crate::startup::AppState;
@@ -251,8 +251,8 @@ pub async fn list_insurance(
     caller: Caller,
     state: web::Data<AppState>,
     patient_id: web::Path<Uuid>,
-    page: web::Query<ListParams>,
-    filter: web::Query<InsuranceFilter>,
+    page: Query<ListParams>,
+    filter: Query<InsuranceFilter>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::Read)?;
     let mut query = of_patient(&state, &caller, *patient_id).await?;

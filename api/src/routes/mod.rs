@@ -11,6 +11,8 @@ use crate::error::ApiError;
 
 pub mod health;
 pub mod insurance;
+pub mod lab_orders;
+pub mod medications;
 pub mod patients;
 pub mod providers;
 pub mod tenant;
@@ -25,6 +27,8 @@ pub fn configure(config: &mut ServiceConfig) {
             providers::configure(api);
             patients::configure(api);
             insurance::configure(api);
+            medications::configure(api);
+            lab_orders::configure(api);
         }));
 }
 

@@ -17,7 +17,7 @@ use super::{created, duplicate, ok, required};
 use crate::auth::{Caller, Permission};
 use crate::db::{self, delete_versioned, find_in_tenant, scoped, update_versioned};
 use crate::error::ApiError;
-use crate::extract::{IfMatch, ValidJson};
+use crate::extract::{IfMatch, Query, ValidJson};
 use crate::list::{ListParams, Page, contains_ci, values};
 use crate::openapi::*;
 use crate::startup::AppState;
@@ -197,8 +197,8 @@ fn check_birth_date(birth_date: NaiveDate, today: NaiveDate) -> Result<(), ApiEr
 pub async fn list_patients(
     caller: Caller,
     state: web::Data<AppState>,
-    page: web::Query<ListParams>,
-    filter: web::Query<PatientFilter>,
+    page: Query<ListParams>,
+    filter: Query<PatientFilter>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::Read)?;
     let mut query = scoped::<patient::Entity>(caller.tenant_id());

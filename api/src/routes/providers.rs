@@ -17,7 +17,7 @@ use super::{created, duplicate, ok, required};
 use crate::auth::{Caller, Permission};
 use crate::db::{self, delete_versioned, find_in_tenant, scoped, update_versioned};
 use crate::error::ApiError;
-use crate::extract::{IfMatch, ValidJson};
+use crate::extract::{IfMatch, Query, ValidJson};
 use crate::list::{ListParams, Page, contains_ci, values};
 use crate::openapi::*;
 use crate::startup::AppState;
@@ -184,8 +184,8 @@ const DUPLICATE_NPI: &str = "a provider with this NPI already exists";
 pub async fn list_providers(
     caller: Caller,
     state: web::Data<AppState>,
-    page: web::Query<ListParams>,
-    filter: web::Query<ProviderFilter>,
+    page: Query<ListParams>,
+    filter: Query<ProviderFilter>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::Read)?;
     let mut query = scoped::<provider::Entity>(caller.tenant_id());

@@ -24,10 +24,14 @@ pub fn configure(config: &mut ServiceConfig) {
     config.service(get_tenant).service(update_tenant);
 }
 
+/// The tenant's time zone (UTC if the stored name were ever unknown to this build).
+pub fn zone(tenant: &tenant::Model) -> chrono_tz::Tz {
+    tenant.time_zone.parse().unwrap_or(chrono_tz::UTC)
+}
+
 /// Today in the tenant's time zone: the date every date rule of the service is judged on.
 pub fn today(tenant: &tenant::Model) -> NaiveDate {
-    let zone: chrono_tz::Tz = tenant.time_zone.parse().unwrap_or(chrono_tz::UTC);
-    Utc::now().with_timezone(&zone).date_naive()
+    Utc::now().with_timezone(&zone(tenant)).date_naive()
 }
 
 /// A tenant.

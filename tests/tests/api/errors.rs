@@ -64,10 +64,12 @@ api_tests! {
     async fn bad_query_and_path_values_are_400(app: TestApp) {
         let tenant = app.tenant("GH", "UTC").await;
         let token = app.token(&tenant, &["VIEWER"]);
-        for query in ["limit=0", "limit=201", "limit=ten", "offset=-1", "sort=shoe_size", "sort=-", "birth_date=1990-02-30"] {
+        for query in ["limit=0", "limit=201", "limit=ten", "offset=-1", "offset=18446744073709551615", "sort=shoe_size", "sort=-", "birth_date=1990-02-30"] {
             let reply = app.get(&format!("/api/v1/patients?{query}")).token(&token).send().await;
             reply.problem(400, "invalid_query");
         }
+        let reply = app.get("/api/v1/patients?limit=ten").token(&token).send().await;
+        assert!(reply.body["detail"].as_str().unwrap_or_default().starts_with("limit: "), "{}", reply.body);
         let reply = app.get("/api/v1/providers?role=ASTRONAUT").token(&token).send().await;
         reply.problem(400, "invalid_query");
         let reply = app.get("/api/v1/patients/not-a-uuid").token(&token).send().await;

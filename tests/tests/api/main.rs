@@ -5,6 +5,8 @@ mod auth;
 mod errors;
 mod health;
 mod insurance;
+mod lab_orders;
+mod numbering;
 mod openapi;
 mod patients;
 mod providers;

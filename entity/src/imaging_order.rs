@@ -1,0 +1,30 @@
+//! An imaging (radiology) order.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "imaging_orders")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub order_number: String,
+    pub patient_id: Uuid,
+    pub ordering_provider_id: Uuid,
+    pub modality: String,
+    pub study_description: String,
+    pub body_part: String,
+    pub diagnosis_code: String,
+    pub clinical_indication: String,
+    pub requested_datetime: Option<DateTimeUtc>,
+    pub is_stat: bool,
+    pub status: String,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub version: i32,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
