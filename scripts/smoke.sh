@@ -20,8 +20,10 @@ check() { # description, expected, actual
 }
 
 # The command line.
-check "migrate up applies every migration" "4" "$("$bin" migrate up 2>/dev/null | tail -n 1)"
-check "migrate status" "4" "$("$bin" migrate status 2>/dev/null | grep -c ' applied$')"
+total=$("$bin" migrate status 2>/dev/null | grep -c ' pending$')
+check "migrate status lists pending migrations" "yes" "$([ "$total" -ge 4 ] && echo yes || echo "$total")"
+check "migrate up applies every migration" "$total" "$("$bin" migrate up 2>/dev/null | tail -n 1)"
+check "migrate status" "$total" "$("$bin" migrate status 2>/dev/null | grep -c ' applied$')"
 check "migrate down -n 2" "2" "$("$bin" migrate down -n 2 2>/dev/null | tail -n 1)"
 check "migrate up again" "2" "$("$bin" migrate up 2>/dev/null | tail -n 1)"
 tenant_id=$("$bin" tenant create --code GH --name "General Hospital" --time-zone America/New_York 2>/dev/null | tail -n 1)

@@ -60,6 +60,8 @@ pub trait TenantOwned: EntityTrait {
     fn id_column() -> Self::Column;
     fn tenant_column() -> Self::Column;
     fn version_column() -> Self::Column;
+    /// The version of a row (its `ETag`).
+    fn version_of(model: &Self::Model) -> i32;
 }
 
 /// Every row of `E` that belongs to `tenant_id`, and no other.
@@ -160,6 +162,9 @@ macro_rules! tenant_owned {
             }
             fn version_column() -> Self::Column {
                 entity::$module::Column::Version
+            }
+            fn version_of(model: &Self::Model) -> i32 {
+                model.version
             }
         }
     )+};

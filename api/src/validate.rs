@@ -107,6 +107,33 @@ pub fn ndc(value: &str) -> Result<(), ValidationError> {
     }
 }
 
+/// Checks every code of a list with `check`; the errors name each bad element
+/// (`procedure_codes[1]`).
+pub fn each_code(
+    field: &str,
+    codes: &[String],
+    check: fn(&str) -> Result<(), ValidationError>,
+) -> Result<(), crate::error::ApiError> {
+    let errors: Vec<crate::error::FieldError> = codes
+        .iter()
+        .enumerate()
+        .filter_map(|(index, code)| {
+            check(code).err().map(|error| {
+                crate::error::FieldError::new(
+                    format!("{field}[{index}]"),
+                    error.code.to_string(),
+                    error.message.map(|m| m.to_string()).unwrap_or_default(),
+                )
+            })
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(crate::error::ApiError::Validation { errors })
+    }
+}
+
 /// An IANA time zone name known to the tz database (e.g. `America/New_York`).
 pub fn time_zone(value: &str) -> Result<(), ValidationError> {
     value.parse::<chrono_tz::Tz>().map(|_| ()).map_err(|_| {

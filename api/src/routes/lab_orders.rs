@@ -12,9 +12,9 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::tenant::zone;
-use super::{created, ok, required};
+use super::{created, delete_one, ok, read_one, required};
 use crate::auth::{Caller, Permission};
-use crate::db::{self, delete_versioned, find_in_tenant, scoped, update_versioned};
+use crate::db::{self, find_in_tenant, scoped, update_versioned};
 use crate::error::ApiError;
 use crate::extract::{IfMatch, Query, ValidJson};
 use crate::list::{ListParams, Page, values};
@@ -372,9 +372,7 @@ pub async fn get_lab_order(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::Read)?;
-    let model = find_in_tenant::<lab_order::Entity, _>(&state.db, caller.tenant_id(), *id).await?;
-    Ok(ok(model.version, &LabOrderView::from(model)))
+    read_one::<lab_order::Entity, LabOrderView>(&caller, &state, *id).await
 }
 
 /// Change a lab order (CLINICIAN, ADMIN)
@@ -490,17 +488,13 @@ pub async fn delete_lab_order(
     id: web::Path<Uuid>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::WriteClinical)?;
-    let model = find_in_tenant::<lab_order::Entity, _>(&state.db, caller.tenant_id(), *id).await?;
-    let with_if_match = if_match.check(model.version)?;
-    delete_versioned::<lab_order::Entity, _>(
-        &state.db,
-        caller.tenant_id(),
-        model.id,
-        model.version,
-        with_if_match,
+    delete_one::<lab_order::Entity>(
+        &caller,
+        &state,
+        Permission::WriteClinical,
+        *id,
+        if_match,
+        order_in_use,
     )
     .await
-    .map_err(order_in_use)?;
-    Ok(HttpResponse::NoContent().finish())
 }

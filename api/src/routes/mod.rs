@@ -7,14 +7,21 @@ use serde::Serialize;
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::auth::{Caller, Permission};
+use crate::db::{TenantOwned, delete_versioned, find_in_tenant};
 use crate::error::ApiError;
+use crate::extract::IfMatch;
+use crate::startup::AppState;
 
 pub mod health;
+pub mod imaging_orders;
 pub mod insurance;
 pub mod lab_orders;
 pub mod medications;
 pub mod patients;
+pub mod prescriptions;
 pub mod providers;
+pub mod surgical_cases;
 pub mod tenant;
 
 /// Registers every route of the service.
@@ -29,6 +36,9 @@ pub fn configure(config: &mut ServiceConfig) {
             insurance::configure(api);
             medications::configure(api);
             lab_orders::configure(api);
+            imaging_orders::configure(api);
+            prescriptions::configure(api);
+            surgical_cases::configure(api);
         }));
 }
 
@@ -71,4 +81,40 @@ pub fn duplicate(
         } => ApiError::conflict(code, detail),
         other => other,
     }
+}
+
+/// GET of one row of the caller's tenant, answered as its view `V` with its `ETag`.
+pub async fn read_one<E, V>(
+    caller: &Caller,
+    state: &AppState,
+    id: uuid::Uuid,
+) -> Result<HttpResponse, ApiError>
+where
+    E: TenantOwned,
+    V: From<E::Model> + Serialize,
+{
+    caller.require(Permission::Read)?;
+    let model = find_in_tenant::<E, _>(&state.db, caller.tenant_id(), id).await?;
+    Ok(ok(E::version_of(&model), &V::from(model)))
+}
+
+/// DELETE of one row of the caller's tenant: 404 when it is not there, 412 on a stale
+/// `If-Match`, and `refused` turns a database refusal (rows still refer to it) into the
+/// resource's own 409.
+pub async fn delete_one<E: TenantOwned>(
+    caller: &Caller,
+    state: &AppState,
+    permission: Permission,
+    id: uuid::Uuid,
+    if_match: IfMatch,
+    refused: fn(ApiError) -> ApiError,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(permission)?;
+    let model = find_in_tenant::<E, _>(&state.db, caller.tenant_id(), id).await?;
+    let version = E::version_of(&model);
+    let with_if_match = if_match.check(version)?;
+    delete_versioned::<E, _>(&state.db, caller.tenant_id(), id, version, with_if_match)
+        .await
+        .map_err(refused)?;
+    Ok(HttpResponse::NoContent().finish())
 }

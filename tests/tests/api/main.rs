@@ -4,12 +4,16 @@
 mod auth;
 mod errors;
 mod health;
+mod imaging_orders;
 mod insurance;
 mod lab_orders;
+mod medications;
 mod numbering;
 mod openapi;
 mod patients;
+mod prescriptions;
 mod providers;
+mod surgical_cases;
 mod tenant;
 
 /// CI must exercise PostgreSQL: a run with `CI=true` and no PostgreSQL fails here instead of
