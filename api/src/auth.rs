@@ -61,6 +61,10 @@ pub enum Permission {
     WriteClinical,
     /// Tenant settings, providers, medications, templates.
     Admin,
+    /// Work approval requests: every transition, communications, the expiry sweep.
+    Coordinate,
+    /// Add supporting documents to approval requests.
+    AddDocuments,
 }
 
 impl Permission {
@@ -74,6 +78,8 @@ impl Permission {
             ],
             Self::WriteClinical => &[Role::Clinician, Role::Admin],
             Self::Admin => &[Role::Admin],
+            Self::Coordinate => &[Role::Coordinator, Role::Admin],
+            Self::AddDocuments => &[Role::Clinician, Role::Coordinator, Role::Admin],
         }
     }
 }
@@ -241,6 +247,14 @@ impl Caller {
     /// The tenant's id: the only tenant this caller can see or change.
     pub fn tenant_id(&self) -> Uuid {
         self.tenant.id
+    }
+
+    /// Whether the caller's roles grant `permission`.
+    pub fn may(&self, permission: Permission) -> bool {
+        permission
+            .roles()
+            .iter()
+            .any(|role| self.roles.contains(role))
     }
 
     /// 403 unless one of the caller's roles grants `permission`.

@@ -46,6 +46,8 @@ pub enum Command {
     },
     /// Print a signed JWT for a tenant, for local use.
     Token(TokenArgs),
+    /// Run the expiry sweep once over every tenant; prints how many requests expired.
+    ExpireApprovals,
 }
 
 /// `approvals migrate ...`
@@ -119,6 +121,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 },
         }) => create_tenant(&global, &code, &name, &time_zone).await,
         Some(Command::Token(args)) => token(&global, args).await,
+        Some(Command::ExpireApprovals) => {
+            let conn = db::connect(&global.database_url).await?;
+            Migrator::up(&conn, None).await?;
+            let expired = crate::approval::sweep::run(&conn, None)
+                .await
+                .map_err(|error| anyhow::anyhow!("expiry sweep failed: {error}"))?;
+            println!("{expired}");
+            Ok(())
+        }
     }
 }
 

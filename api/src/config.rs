@@ -61,6 +61,10 @@ pub struct ServeArgs {
     /// Worker threads (default: one per core).
     #[arg(long, env = "WORKERS")]
     pub workers: Option<usize>,
+    /// Seconds between runs of the expiry sweep inside the service (0: never; then run
+    /// `approvals expire-approvals` from a scheduler).
+    #[arg(long, env = "EXPIRY_SWEEP_INTERVAL_SECONDS", default_value_t = 300)]
+    pub expiry_sweep_interval_seconds: u64,
     #[command(flatten)]
     pub jwt: JwtArgs,
 }

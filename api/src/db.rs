@@ -179,4 +179,6 @@ tenant_owned! {
     imaging_order => "imaging order",
     prescription => "prescription",
     surgical_case => "surgical case",
+    approval_request => "approval request",
+    approval_template => "approval template",
 }

@@ -67,6 +67,30 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
     }
 }
 
+/// As [`ValidJson`], but a request without a body (no `Content-Type`, nothing sent) stands for
+/// `T::default()`: for POSTs whose every field is optional.
+#[derive(Debug)]
+pub struct ValidJsonOrEmpty<T>(pub T);
+
+impl<T: DeserializeOwned + Validate + Default + 'static> FromRequest for ValidJsonOrEmpty<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let declared_empty = req.headers().get(header::CONTENT_TYPE).is_none()
+            && req
+                .headers()
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .is_none_or(|v| v.trim() == "0");
+        if declared_empty {
+            return Box::pin(async { Ok(ValidJsonOrEmpty(T::default())) });
+        }
+        let inner = ValidJson::<T>::from_request(req, payload);
+        Box::pin(async move { inner.await.map(|ValidJson(value)| ValidJsonOrEmpty(value)) })
+    }
+}
+
 /// Parses a JSON object into `T`: a body that is not JSON at all is 400; one that is JSON but
 /// not an object, or has wrong values, is 422 naming the field.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {

@@ -4,6 +4,7 @@
 //! `main.rs` only parses the command line; everything it runs lives here so that the tests
 //! build exactly the same application ([`startup::build_app`]).
 
+pub mod approval;
 pub mod auth;
 pub mod cli;
 pub mod config;

@@ -74,6 +74,25 @@ impl ListParams {
         E::Model: Sync,
         C: ConnectionTrait,
     {
+        self.fetch_sorted(db, query, fields, "-created_at", id, view)
+            .await
+    }
+
+    /// As [`Self::fetch`], with another default order.
+    pub async fn fetch_sorted<E, C, V>(
+        &self,
+        db: &C,
+        query: Select<E>,
+        fields: &[(&str, E::Column)],
+        default_sort: &str,
+        id: E::Column,
+        view: impl Fn(E::Model) -> V,
+    ) -> Result<Page<V>, ApiError>
+    where
+        E: EntityTrait,
+        E::Model: Sync,
+        C: ConnectionTrait,
+    {
         let limit = self.limit()?;
         let offset = self.offset.unwrap_or(0);
         if offset > MAX_OFFSET {
@@ -82,7 +101,7 @@ impl ListParams {
                 format!("offset must be from 0 to {MAX_OFFSET}"),
             ));
         }
-        let sort = self.sort.as_deref().unwrap_or("-created_at");
+        let sort = self.sort.as_deref().unwrap_or(default_sort);
         let (name, order) = match sort.strip_prefix('-') {
             Some(name) => (name, Order::Desc),
             None => (sort, Order::Asc),

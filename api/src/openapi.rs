@@ -47,7 +47,10 @@ with a stable `code`; lists are `{items, total, limit, offset}`; every resource 
         (name = "lab-orders", description = "Laboratory orders and their tests."),
         (name = "imaging-orders", description = "Imaging (radiology) orders."),
         (name = "prescriptions", description = "Prescriptions of formulary medications."),
-        (name = "surgical-cases", description = "Surgical cases (operating theatre bookings).")
+        (name = "surgical-cases", description = "Surgical cases (operating theatre bookings)."),
+        (name = "approval-requests", description = "Payer prior-approval requests, their transitions and history."),
+        (name = "approval-companions", description = "The communication log and supporting documents of a request."),
+        (name = "approval-templates", description = "Reusable starting points for requests.")
     )
 )]
 struct ApiDoc;

@@ -111,6 +111,12 @@ pub async fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
     migration::Migrator::up(&db, None)
         .await
         .context("applying migrations")?;
+    if args.expiry_sweep_interval_seconds > 0 {
+        crate::approval::sweep::spawn_periodic(
+            db.clone(),
+            std::time::Duration::from_secs(args.expiry_sweep_interval_seconds),
+        );
+    }
     let state = web::Data::new(AppState { db, jwt });
     let mut server = HttpServer::new(move || build_app(state.clone()))
         .shutdown_timeout(30)

@@ -134,6 +134,19 @@ pub fn each_code(
     }
 }
 
+/// A SHA-256 digest: 64 lower-case hexadecimal digits.
+pub fn sha256(value: &str) -> Result<(), ValidationError> {
+    if value.len() == 64
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        Ok(())
+    } else {
+        Err(error("sha256", "must be 64 lower-case hexadecimal digits"))
+    }
+}
+
 /// An IANA time zone name known to the tz database (e.g. `America/New_York`).
 pub fn time_zone(value: &str) -> Result<(), ValidationError> {
     value.parse::<chrono_tz::Tz>().map(|_| ()).map_err(|_| {

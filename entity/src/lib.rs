@@ -4,6 +4,11 @@
 //! Enumerated values (roles, sexes, priorities, statuses) are stored as strings; the API crate
 //! owns their typed form, so a new value is a code change, never a schema migration.
 
+pub mod approval_communication;
+pub mod approval_document;
+pub mod approval_request;
+pub mod approval_status_history;
+pub mod approval_template;
 pub mod imaging_order;
 pub mod insurance_info;
 pub mod lab_order;

@@ -14,6 +14,9 @@ mod m20261125_000007_create_lab_orders;
 mod m20261125_000008_create_imaging_orders;
 mod m20261125_000009_create_prescriptions;
 mod m20261125_000010_create_surgical_cases;
+mod m20261125_000011_create_approval_templates;
+mod m20261125_000012_create_approval_requests;
+mod m20261125_000013_create_approval_companions;
 
 /// The source text of this file and of every migration: the tests name their cached,
 /// migrated PostgreSQL template after it, so that any change to a migration rebuilds it.
@@ -29,6 +32,9 @@ pub const SOURCES: &[&str] = &[
     include_str!("m20261125_000008_create_imaging_orders.rs"),
     include_str!("m20261125_000009_create_prescriptions.rs"),
     include_str!("m20261125_000010_create_surgical_cases.rs"),
+    include_str!("m20261125_000011_create_approval_templates.rs"),
+    include_str!("m20261125_000012_create_approval_requests.rs"),
+    include_str!("m20261125_000013_create_approval_companions.rs"),
 ];
 
 /// The ordered list of every migration of the service.
@@ -49,6 +55,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000008_create_imaging_orders::Migration),
             Box::new(m20261125_000009_create_prescriptions::Migration),
             Box::new(m20261125_000010_create_surgical_cases::Migration),
+            Box::new(m20261125_000011_create_approval_templates::Migration),
+            Box::new(m20261125_000012_create_approval_requests::Migration),
+            Box::new(m20261125_000013_create_approval_companions::Migration),
         ]
     }
 }
@@ -123,4 +132,22 @@ where
 pub(crate) enum TenantScoped {
     TenantId,
     Id,
+}
+
+/// As [`tenant_fk`], but the row goes with the row it belongs to (history, communications and
+/// documents of an approval request).
+pub(crate) fn tenant_fk_cascade<F, C, T>(
+    name: &str,
+    from: F,
+    column: C,
+    to: T,
+) -> ForeignKeyCreateStatement
+where
+    F: IntoIden,
+    C: IntoIden,
+    T: IntoIden,
+{
+    tenant_fk(name, from, column, to)
+        .on_delete(ForeignKeyAction::Cascade)
+        .to_owned()
 }

@@ -13,11 +13,15 @@ use crate::error::ApiError;
 use crate::extract::IfMatch;
 use crate::startup::AppState;
 
+pub mod approval_companions;
+pub mod approval_requests;
+pub mod approval_templates;
 pub mod health;
 pub mod imaging_orders;
 pub mod insurance;
 pub mod lab_orders;
 pub mod medications;
+pub mod order_approvals;
 pub mod patients;
 pub mod prescriptions;
 pub mod providers;
@@ -39,6 +43,10 @@ pub fn configure(config: &mut ServiceConfig) {
             imaging_orders::configure(api);
             prescriptions::configure(api);
             surgical_cases::configure(api);
+            approval_requests::configure(api);
+            order_approvals::configure(api);
+            approval_companions::configure(api);
+            approval_templates::configure(api);
         }));
 }
 

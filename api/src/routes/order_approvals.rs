@@ -1,0 +1,348 @@
+//! `/api/v1/{order path}/{id}/approval-requests`: requests about one order. POST creates a
+//! request filled from the order as DOMAIN.md §4 says (the body overrides, then the template,
+//! then the order); GET lists the order's requests.
+
+use actix_web::{HttpResponse, get, post, web};
+use chrono::NaiveDate;
+use entity::{
+    approval_request, imaging_order, insurance_info, lab_order, medication, prescription,
+    surgical_case,
+};
+use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::approval_requests::{
+    ApprovalRequestView, Content, InitialStatus, RequestPriority, RequestType, active_template,
+    insert_and_answer, new_row, order_column,
+};
+use super::tenant::{today, zone};
+use crate::approval::prefill::{Order, OrderKind, choose_coverage};
+use crate::auth::{Caller, Permission};
+use crate::db::{find_in_tenant, scoped};
+use crate::error::ApiError;
+use crate::extract::{Query, ValidJsonOrEmpty};
+use crate::list::{ListParams, Page};
+use crate::openapi::*;
+use crate::startup::AppState;
+use crate::validate::not_blank;
+
+pub fn configure(config: &mut ServiceConfig) {
+    config
+        .service(create_lab_order_approval_request)
+        .service(list_lab_order_approval_requests)
+        .service(create_imaging_order_approval_request)
+        .service(list_imaging_order_approval_requests)
+        .service(create_prescription_approval_request)
+        .service(list_prescription_approval_requests)
+        .service(create_surgical_case_approval_request)
+        .service(list_surgical_case_approval_requests);
+}
+
+/// What may override the values taken from the order (any other field is refused). An empty
+/// body, or none, takes everything from the order.
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "DRAFT", "clinical_justification": "Failed two courses of triptans; new focal aura"}))]
+pub struct CreateFromOrder {
+    #[validate(length(min = 1, max = 2000), custom(function = "not_blank"))]
+    pub service_description: Option<String>,
+    #[validate(length(max = 30))]
+    pub procedure_codes: Option<Vec<String>>,
+    #[validate(length(max = 30))]
+    pub diagnosis_codes: Option<Vec<String>>,
+    #[validate(length(min = 1, max = 4000), custom(function = "not_blank"))]
+    pub clinical_justification: Option<String>,
+    pub requesting_provider_id: Option<Uuid>,
+    pub service_start_date: Option<NaiveDate>,
+    pub service_end_date: Option<NaiveDate>,
+    pub priority: Option<RequestPriority>,
+    pub is_expedited: Option<bool>,
+    #[validate(range(min = 1, max = 1_000_000))]
+    #[schema(minimum = 1, maximum = 1_000_000)]
+    pub requested_quantity: Option<i32>,
+    /// A coverage of the order's patient; default the one in force on the date that matters.
+    pub insurance_info_id: Option<Uuid>,
+    /// DRAFT or PENDING_SUBMISSION (default).
+    pub status: Option<InitialStatus>,
+    /// Only SURGERY ↔ PROCEDURE, for a surgical case.
+    pub request_type: Option<RequestType>,
+    pub template_id: Option<Uuid>,
+}
+
+/// The coverage of `patient_id` in force on `day` (PRIMARY first, then the latest effective).
+pub async fn coverage_in_force<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    patient_id: Uuid,
+    day: NaiveDate,
+) -> Result<Option<insurance_info::Model>, ApiError> {
+    let coverages = scoped::<insurance_info::Entity>(tenant_id)
+        .filter(insurance_info::Column::PatientId.eq(patient_id))
+        .all(db)
+        .await?;
+    Ok(choose_coverage(&coverages, day).cloned())
+}
+
+async fn create_from_order(
+    caller: Caller,
+    state: &AppState,
+    order: Order,
+    body: CreateFromOrder,
+) -> Result<HttpResponse, ApiError> {
+    let tenant_id = caller.tenant_id();
+    let zone = zone(&caller.tenant);
+    let today = today(&caller.tenant);
+    let prefill = order.prefill(zone, today);
+    let kind = order.kind();
+    let template = match body.template_id {
+        Some(id) => Some(active_template(&state.db, tenant_id, id).await?),
+        None => None,
+    };
+    let request_type = match body.request_type {
+        None => prefill.request_type.to_owned(),
+        Some(asked) => {
+            let asked = asked.as_ref();
+            let allowed = asked == prefill.request_type
+                || (kind == OrderKind::Surgery && asked == "PROCEDURE");
+            if !allowed {
+                return Err(ApiError::invalid(
+                    "request_type",
+                    "fixed_by_order",
+                    format!(
+                        "a request about this order is {} (a surgical case may use PROCEDURE)",
+                        prefill.request_type
+                    ),
+                ));
+            }
+            asked.to_owned()
+        }
+    };
+    let insurance_info_id = match body.insurance_info_id {
+        Some(id) => id,
+        None => {
+            let day = order.date_that_matters(zone, today);
+            coverage_in_force(&state.db, tenant_id, order.patient_id(), day)
+                .await?
+                .map(|c| c.id)
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "insurance_info_id",
+                        "no_coverage_in_force",
+                        format!("the patient has no coverage in force on {day}; name one in insurance_info_id"),
+                    )
+                })?
+        }
+    };
+    let from_template =
+        |f: fn(&entity::approval_template::Model) -> Option<String>| template.as_ref().and_then(f);
+    let content = Content {
+        request_type,
+        insurance_info_id: Some(insurance_info_id),
+        service_description: body
+            .service_description
+            .or_else(|| from_template(|t| t.service_description.clone()))
+            .or(Some(prefill.service_description)),
+        procedure_codes: body
+            .procedure_codes
+            .or_else(|| {
+                template
+                    .as_ref()
+                    .and_then(|t| serde_json::from_value(t.procedure_codes.clone()).ok())
+            })
+            .unwrap_or(prefill.procedure_codes),
+        diagnosis_codes: body.diagnosis_codes.unwrap_or(prefill.diagnosis_codes),
+        clinical_justification: body
+            .clinical_justification
+            .or_else(|| from_template(|t| t.clinical_justification.clone()))
+            .or(Some(prefill.clinical_justification)),
+        requesting_provider_id: body
+            .requesting_provider_id
+            .or(Some(prefill.requesting_provider_id)),
+        service_start_date: body.service_start_date.or(Some(prefill.service_start_date)),
+        service_end_date: body.service_end_date,
+        priority: body
+            .priority
+            .map(|p| p.as_ref().to_owned())
+            .unwrap_or(prefill.priority),
+        is_expedited: body.is_expedited.unwrap_or(prefill.is_expedited),
+        requested_quantity: body.requested_quantity.or(Some(prefill.requested_quantity)),
+    };
+    content
+        .check(&state.db, tenant_id, order.patient_id())
+        .await?;
+    let mut row = new_row(
+        &caller,
+        order.patient_id(),
+        body.template_id,
+        body.status.unwrap_or_default(),
+        crate::db::now(),
+    );
+    content.write(&mut row);
+    match kind {
+        OrderKind::Lab => row.lab_order_id = Some(order.id()),
+        OrderKind::Imaging => row.imaging_order_id = Some(order.id()),
+        OrderKind::Pharmacy => row.prescription_id = Some(order.id()),
+        OrderKind::Surgery => row.surgical_case_id = Some(order.id()),
+    }
+    insert_and_answer(state, &caller, row).await
+}
+
+async fn list_for_order(
+    caller: &Caller,
+    state: &AppState,
+    kind: OrderKind,
+    order_id: Uuid,
+    page: &ListParams,
+) -> Result<HttpResponse, ApiError> {
+    let query = scoped::<approval_request::Entity>(caller.tenant_id())
+        .filter(order_column(kind).eq(order_id));
+    let page = page
+        .fetch(
+            &state.db,
+            query,
+            &[
+                ("approval_number", approval_request::Column::ApprovalNumber),
+                ("created_at", approval_request::Column::CreatedAt),
+            ],
+            approval_request::Column::Id,
+            ApprovalRequestView::from,
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+macro_rules! order_endpoints {
+    (
+        $kind:expr, $route:literal, $id_doc:literal, $create_summary:literal, $list_summary:literal,
+        $create:ident, $list:ident, $load:expr
+    ) => {
+        #[doc = $create_summary]
+        ///
+        /// Filled from the order as DOMAIN.md §4 says; the body overrides (then the template, then
+        /// the order). Without `insurance_info_id`, the patient's coverage in force on the date
+        /// that matters is used (PRIMARY first), and none is a 422. Starts in PENDING_SUBMISSION
+        /// unless the body says DRAFT.
+        #[utoipa::path(
+            tag = "approval-requests",
+            params(("id" = Uuid, Path, description = $id_doc)),
+            request_body(content = Option<CreateFromOrder>),
+            responses(
+                (status = 201, description = "The new request.", body = ApprovalRequestView,
+                    headers(("Location" = String), ("ETag" = String))),
+                (status = 400, response = BadRequestProblem),
+                (status = 401, response = UnauthorizedProblem),
+                (status = 403, response = ForbiddenProblem),
+                (status = 404, response = NotFoundProblem),
+                (status = 413, response = PayloadTooLargeProblem),
+                (status = 415, response = UnsupportedMediaTypeProblem),
+                (status = 422, response = ValidationProblem)
+            )
+        )]
+        #[post($route)]
+        pub async fn $create(
+            caller: Caller,
+            state: web::Data<AppState>,
+            id: web::Path<Uuid>,
+            ValidJsonOrEmpty(body): ValidJsonOrEmpty<CreateFromOrder>,
+        ) -> Result<HttpResponse, ApiError> {
+            caller.require(Permission::Read)?;
+            let order = ($load)(&state, caller.tenant_id(), *id).await?;
+            caller.require(Permission::WriteClinical)?;
+            create_from_order(caller, &state, order, body).await
+        }
+
+        #[doc = $list_summary]
+        #[utoipa::path(
+            tag = "approval-requests",
+            params(("id" = Uuid, Path, description = $id_doc), ListParams),
+            responses(
+                (status = 200, description = "A page of the order's requests.", body = Page<ApprovalRequestView>),
+                (status = 400, response = BadRequestProblem),
+                (status = 401, response = UnauthorizedProblem),
+                (status = 403, response = ForbiddenProblem),
+                (status = 404, response = NotFoundProblem)
+            )
+        )]
+        #[get($route)]
+        pub async fn $list(
+            caller: Caller,
+            state: web::Data<AppState>,
+            id: web::Path<Uuid>,
+            page: Query<ListParams>,
+        ) -> Result<HttpResponse, ApiError> {
+            caller.require(Permission::Read)?;
+            let order = ($load)(&state, caller.tenant_id(), *id).await?;
+            list_for_order(&caller, &state, $kind, order.id(), &page).await
+        }
+    };
+}
+
+async fn load_lab(state: &AppState, tenant_id: Uuid, id: Uuid) -> Result<Order, ApiError> {
+    Ok(Order::Lab(
+        find_in_tenant::<lab_order::Entity, _>(&state.db, tenant_id, id).await?,
+    ))
+}
+
+async fn load_imaging(state: &AppState, tenant_id: Uuid, id: Uuid) -> Result<Order, ApiError> {
+    Ok(Order::Imaging(
+        find_in_tenant::<imaging_order::Entity, _>(&state.db, tenant_id, id).await?,
+    ))
+}
+
+async fn load_prescription(state: &AppState, tenant_id: Uuid, id: Uuid) -> Result<Order, ApiError> {
+    let rx = find_in_tenant::<prescription::Entity, _>(&state.db, tenant_id, id).await?;
+    let medication =
+        find_in_tenant::<medication::Entity, _>(&state.db, tenant_id, rx.medication_id).await?;
+    Ok(Order::Pharmacy(rx, medication))
+}
+
+async fn load_surgical(state: &AppState, tenant_id: Uuid, id: Uuid) -> Result<Order, ApiError> {
+    Ok(Order::Surgery(
+        find_in_tenant::<surgical_case::Entity, _>(&state.db, tenant_id, id).await?,
+    ))
+}
+
+order_endpoints!(
+    OrderKind::Lab,
+    "/lab-orders/{id}/approval-requests",
+    "The lab order's id.",
+    "Request approval for a lab order (CLINICIAN, ADMIN)",
+    "List a lab order's approval requests",
+    create_lab_order_approval_request,
+    list_lab_order_approval_requests,
+    load_lab
+);
+order_endpoints!(
+    OrderKind::Imaging,
+    "/imaging-orders/{id}/approval-requests",
+    "The imaging order's id.",
+    "Request approval for an imaging order (CLINICIAN, ADMIN)",
+    "List an imaging order's approval requests",
+    create_imaging_order_approval_request,
+    list_imaging_order_approval_requests,
+    load_imaging
+);
+order_endpoints!(
+    OrderKind::Pharmacy,
+    "/prescriptions/{id}/approval-requests",
+    "The prescription's id.",
+    "Request approval for a prescription (CLINICIAN, ADMIN)",
+    "List a prescription's approval requests",
+    create_prescription_approval_request,
+    list_prescription_approval_requests,
+    load_prescription
+);
+order_endpoints!(
+    OrderKind::Surgery,
+    "/surgical-cases/{id}/approval-requests",
+    "The surgical case's id.",
+    "Request approval for a surgical case (CLINICIAN, ADMIN)",
+    "List a surgical case's approval requests",
+    create_surgical_case_approval_request,
+    list_surgical_case_approval_requests,
+    load_surgical
+);
