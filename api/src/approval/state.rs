@@ -408,7 +408,7 @@ pub fn apply(
             }
         }
         Expired => {
-            if !current.expiration_date.is_some_and(|end| end < today) {
+            if current.expiration_date.is_none_or(|end| end >= today) {
                 errors.push(FieldError::new(
                     "expiration_date",
                     "not_lapsed",
