@@ -205,6 +205,45 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Moves a request's grant dates into the past, directly in the database: how the tests let
+    /// time pass (a grant cannot be recorded with a past expiration through the API).
+    pub async fn backdate_grant(
+        &self,
+        request_id: &str,
+        effective: chrono::NaiveDate,
+        expiration: chrono::NaiveDate,
+    ) {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+        let id = uuid::Uuid::parse_str(request_id).expect("uuid");
+        let result = entity::approval_request::Entity::update_many()
+            .col_expr(
+                entity::approval_request::Column::EffectiveDate,
+                Expr::value(effective),
+            )
+            .col_expr(
+                entity::approval_request::Column::ExpirationDate,
+                Expr::value(expiration),
+            )
+            .filter(entity::approval_request::Column::Id.eq(id))
+            .exec(&self.db)
+            .await
+            .expect("backdating");
+        assert_eq!(result.rows_affected, 1);
+    }
+
+    /// `POST /api/v1/approval-requests/{id}/transitions` with `body`.
+    pub async fn transition(&self, token: &str, request_id: &str, body: Value) -> Reply {
+        self.post(&format!(
+            "/api/v1/approval-requests/{request_id}/transitions"
+        ))
+        .token(token)
+        .json(body)
+        .send()
+        .await
+    }
+}
+
 /// A minimal valid coverage body.
 pub fn coverage_body() -> Value {
     json!({
