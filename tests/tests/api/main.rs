@@ -1,6 +1,7 @@
 //! Black-box tests of the HTTP API, all in one binary (one link step for the whole suite).
 //! Each test runs on SQLite, and on PostgreSQL too when `TEST_DATABASE_URL` is set.
 
+mod approval_prefill;
 mod approval_workflow;
 mod auth;
 mod errors;
