@@ -30,6 +30,7 @@ tenant_id=$("$bin" tenant create --code GH --name "General Hospital" --time-zone
 check "tenant create prints a UUID" "36" "${#tenant_id}"
 if "$bin" tenant create --code GH --name "Again" >/dev/null 2>&1; then check "a duplicate tenant code is refused" "exit 1" "exit 0"; else check "a duplicate tenant code is refused" "x" "x"; fi
 if "$bin" token --tenant NOPE --role ADMIN >/dev/null 2>&1; then check "a token for an unknown tenant is refused" "exit 1" "exit 0"; else check "a token for an unknown tenant is refused" "x" "x"; fi
+check "expire-approvals with nothing to expire" "0" "$("$bin" expire-approvals 2>/dev/null | tail -n 1)"
 TOKEN=$("$bin" token --tenant GH --role CLINICIAN --role ADMIN --sub smoke 2>/dev/null | tail -n 1)
 check "token prints a JWT" "3" "$(tr '.' '\n' <<<"$TOKEN" | wc -l | tr -d ' ')"
 
