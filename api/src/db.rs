@@ -62,6 +62,8 @@ pub trait TenantOwned: EntityTrait {
     fn version_column() -> Self::Column;
     /// The version of a row (its `ETag`).
     fn version_of(model: &Self::Model) -> i32;
+    /// The id of a row.
+    fn id_of(model: &Self::Model) -> Uuid;
 }
 
 /// Every row of `E` that belongs to `tenant_id`, and no other.
@@ -165,6 +167,9 @@ macro_rules! tenant_owned {
             }
             fn version_of(model: &Self::Model) -> i32 {
                 model.version
+            }
+            fn id_of(model: &Self::Model) -> Uuid {
+                model.id
             }
         }
     )+};

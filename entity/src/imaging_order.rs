@@ -17,6 +17,8 @@ pub struct Model {
     pub diagnosis_code: String,
     pub clinical_indication: String,
     pub requested_datetime: Option<DateTimeUtc>,
+    /// The tenant-local date of the service instant.
+    pub service_date: Option<Date>,
     pub is_stat: bool,
     pub status: String,
     pub created_at: DateTimeUtc,

@@ -15,6 +15,8 @@ pub struct Model {
     pub diagnosis_code: String,
     pub clinical_indication: String,
     pub collection_datetime: Option<DateTimeUtc>,
+    /// The tenant-local date of the service instant.
+    pub service_date: Option<Date>,
     pub priority: String,
     pub status: String,
     pub created_at: DateTimeUtc,

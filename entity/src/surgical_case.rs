@@ -17,6 +17,8 @@ pub struct Model {
     pub diagnosis_codes: Json,
     pub clinical_notes: Option<String>,
     pub scheduled_start: DateTimeUtc,
+    /// The tenant-local date of the service instant.
+    pub service_date: Option<Date>,
     pub is_emergency: bool,
     pub status: String,
     pub created_at: DateTimeUtc,

@@ -49,6 +49,9 @@ impl MigrationTrait for Migration {
                     .timestamp_with_time_zone()
                     .null(),
             )
+            // The tenant-local date of the service instant, kept with it so that date rules
+            // (the date that matters, DOMAIN.md §1) run in SQL on every database.
+            .col(ColumnDef::new(LabOrders::ServiceDate).date().null())
             .col(
                 ColumnDef::new(LabOrders::Priority)
                     .string_len(16)
@@ -123,6 +126,7 @@ pub(crate) enum LabOrders {
     DiagnosisCode,
     ClinicalIndication,
     CollectionDatetime,
+    ServiceDate,
     Priority,
     Status,
 }

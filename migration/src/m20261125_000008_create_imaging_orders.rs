@@ -63,6 +63,9 @@ impl MigrationTrait for Migration {
                     .timestamp_with_time_zone()
                     .null(),
             )
+            // The tenant-local date of the service instant, kept with it so that date rules
+            // (the date that matters, DOMAIN.md §1) run in SQL on every database.
+            .col(ColumnDef::new(ImagingOrders::ServiceDate).date().null())
             .col(ColumnDef::new(ImagingOrders::IsStat).boolean().not_null())
             .col(
                 ColumnDef::new(ImagingOrders::Status)
@@ -139,6 +142,7 @@ pub(crate) enum ImagingOrders {
     DiagnosisCode,
     ClinicalIndication,
     RequestedDatetime,
+    ServiceDate,
     IsStat,
     Status,
 }

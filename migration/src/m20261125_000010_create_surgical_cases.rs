@@ -63,6 +63,9 @@ impl MigrationTrait for Migration {
                     .timestamp_with_time_zone()
                     .not_null(),
             )
+            // The tenant-local date of the service instant, kept with it so that date rules
+            // (the date that matters, DOMAIN.md §1) run in SQL on every database.
+            .col(ColumnDef::new(SurgicalCases::ServiceDate).date().null())
             .col(
                 ColumnDef::new(SurgicalCases::IsEmergency)
                     .boolean()
@@ -143,6 +146,7 @@ pub(crate) enum SurgicalCases {
     DiagnosisCodes,
     ClinicalNotes,
     ScheduledStart,
+    ServiceDate,
     IsEmergency,
     Status,
 }

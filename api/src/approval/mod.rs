@@ -2,6 +2,8 @@
 //! it (one transaction per step, its history row written inside it), filling a request from an
 //! order, and the expiry sweep.
 
+pub mod computed;
+pub mod fields;
 pub mod prefill;
 pub mod service;
 pub mod state;

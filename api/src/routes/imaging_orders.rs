@@ -12,8 +12,10 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::lab_orders::ServiceOrderStatus;
-use super::tenant::zone;
-use super::{created, delete_one, ok, read_one, required};
+use super::tenant::{today, zone};
+use super::{created, decorate, decorate_one, delete_one, ok, required};
+use crate::approval::fields::{ApprovalFields, ApprovalFilter, Recorded};
+use crate::approval::prefill::OrderKind;
 use crate::auth::{Caller, Permission};
 use crate::db::{self, find_in_tenant, scoped, update_versioned};
 use crate::error::ApiError;
@@ -22,10 +24,31 @@ use crate::list::{ListParams, Page, values};
 use crate::openapi::*;
 use crate::orders::{
     DateFilter, OrderFilter, SERVICE_ORDER_LIFECYCLE as LIFECYCLE, ensure_open, immutable,
-    insert_numbered, order_in_use, reference,
+    insert_numbered, local_date, order_in_use, reference,
 };
 use crate::startup::AppState;
 use crate::validate::not_blank;
+
+const KIND: OrderKind = OrderKind::Imaging;
+
+const RECORDED: fn(&imaging_order::Model) -> Option<Recorded> = |_| None;
+
+/// The view of one order, with its computed fields.
+async fn view(
+    state: &AppState,
+    caller: &Caller,
+    model: imaging_order::Model,
+) -> Result<ImagingOrderView, ApiError> {
+    decorate_one::<imaging_order::Entity, _>(
+        state,
+        caller,
+        KIND,
+        model,
+        RECORDED,
+        ImagingOrderView::new,
+    )
+    .await
+}
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -106,11 +129,15 @@ pub struct ImagingOrderView {
     pub updated_at: DateTime<Utc>,
     /// Optimistic-lock version, also sent as `ETag`.
     pub version: i32,
+    /// The computed approval fields (DOMAIN.md §3).
+    #[serde(flatten)]
+    pub approval: ApprovalFields,
 }
 
-impl From<imaging_order::Model> for ImagingOrderView {
-    fn from(m: imaging_order::Model) -> Self {
+impl ImagingOrderView {
+    fn new(m: imaging_order::Model, approval: ApprovalFields) -> Self {
         Self {
+            approval,
             id: m.id,
             order_number: m.order_number,
             patient_id: m.patient_id,
@@ -241,7 +268,7 @@ const STATUSES: &[&str] = &[
 /// `updated_at`. `from`/`to` apply to `requested_datetime`.
 #[utoipa::path(
     tag = "imaging-orders",
-    params(ListParams, OrderFilter, ImagingOrderFilter),
+    params(ListParams, OrderFilter, ImagingOrderFilter, ApprovalFilter),
     responses(
         (status = 200, description = "A page of imaging orders.", body = Page<ImagingOrderView>),
         (status = 400, response = BadRequestProblem),
@@ -256,6 +283,7 @@ pub async fn list_imaging_orders(
     page: Query<ListParams>,
     common: Query<OrderFilter>,
     filter: Query<ImagingOrderFilter>,
+    approval: Query<ApprovalFilter>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::Read)?;
     let mut query = common.apply(
@@ -279,16 +307,36 @@ pub async fn list_imaging_orders(
     if let Some(provider) = filter.ordering_provider_id {
         query = query.filter(imaging_order::Column::OrderingProviderId.eq(provider));
     }
+    let query = approval.apply(
+        query,
+        KIND,
+        state.db.get_database_backend(),
+        today(&caller.tenant),
+    )?;
     let page = page
         .fetch(
             &state.db,
             query,
             SORT_FIELDS,
             imaging_order::Column::Id,
-            ImagingOrderView::from,
+            |m| m,
         )
         .await?;
-    Ok(HttpResponse::Ok().json(page))
+    let items = decorate::<imaging_order::Entity, _>(
+        &state,
+        &caller,
+        KIND,
+        page.items,
+        RECORDED,
+        ImagingOrderView::new,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        total: page.total,
+        limit: page.limit,
+        offset: page.offset,
+    }))
 }
 
 /// Create an imaging order (CLINICIAN, ADMIN)
@@ -324,6 +372,7 @@ pub async fn create_imaging_order(
     .await?;
     let now = db::now();
     let code = caller.tenant.code.clone();
+    let zone = zone(&caller.tenant);
     let model = insert_numbered(&state.db, tenant_id, "IMG", "", |number| {
         imaging_order::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -337,6 +386,7 @@ pub async fn create_imaging_order(
             diagnosis_code: Set(body.diagnosis_code),
             clinical_indication: Set(body.clinical_indication.trim().to_owned()),
             requested_datetime: Set(body.requested_datetime.map(db::micros)),
+            service_date: Set(body.requested_datetime.map(|at| local_date(zone, at))),
             is_stat: Set(body.is_stat),
             status: Set("PENDING".to_owned()),
             created_at: Set(now),
@@ -349,7 +399,7 @@ pub async fn create_imaging_order(
     Ok(created(
         location,
         model.version,
-        &ImagingOrderView::from(model),
+        &view(&state, &caller, model).await?,
     ))
 }
 
@@ -371,7 +421,11 @@ pub async fn get_imaging_order(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    read_one::<imaging_order::Entity, ImagingOrderView>(&caller, &state, *id).await
+    caller.require(Permission::Read)?;
+    let model =
+        find_in_tenant::<imaging_order::Entity, _>(&state.db, caller.tenant_id(), *id).await?;
+    let version = model.version;
+    Ok(ok(version, &view(&state, &caller, model).await?))
 }
 
 /// Change an imaging order (CLINICIAN, ADMIN)
@@ -448,7 +502,11 @@ pub async fn update_imaging_order(
     }
     if let Some(value) = patch.requested_datetime {
         model.requested_datetime = value.map(db::micros);
+        model.service_date = model
+            .requested_datetime
+            .map(|at| local_date(zone(&caller.tenant), at));
         changes.requested_datetime = Set(model.requested_datetime);
+        changes.service_date = Set(model.service_date);
     }
     if let Some(value) = patch.is_stat {
         model.is_stat = required("is_stat", value)?;
@@ -466,7 +524,7 @@ pub async fn update_imaging_order(
     )
     .await?;
     model.version += 1;
-    Ok(ok(model.version, &ImagingOrderView::from(model)))
+    Ok(ok(model.version, &view(&state, &caller, model).await?))
 }
 
 /// Delete an imaging order (CLINICIAN, ADMIN)

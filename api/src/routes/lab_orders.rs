@@ -11,8 +11,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::tenant::zone;
-use super::{created, delete_one, ok, read_one, required};
+use super::tenant::{today, zone};
+use super::{created, decorate, decorate_one, delete_one, ok, required};
+use crate::approval::fields::{ApprovalFields, ApprovalFilter, Recorded};
+use crate::approval::prefill::OrderKind;
 use crate::auth::{Caller, Permission};
 use crate::db::{self, find_in_tenant, scoped, update_versioned};
 use crate::error::ApiError;
@@ -21,10 +23,24 @@ use crate::list::{ListParams, Page, values};
 use crate::openapi::*;
 use crate::orders::{
     DateFilter, OrderFilter, SERVICE_ORDER_LIFECYCLE as LIFECYCLE, ensure_open, immutable,
-    insert_numbered, order_in_use, reference,
+    insert_numbered, local_date, order_in_use, reference,
 };
 use crate::startup::AppState;
 use crate::validate::not_blank;
+
+const KIND: OrderKind = OrderKind::Lab;
+
+const RECORDED: fn(&lab_order::Model) -> Option<Recorded> = |_| None;
+
+/// The view of one order, with its computed fields.
+async fn view(
+    state: &AppState,
+    caller: &Caller,
+    model: lab_order::Model,
+) -> Result<LabOrderView, ApiError> {
+    decorate_one::<lab_order::Entity, _>(state, caller, KIND, model, RECORDED, LabOrderView::new)
+        .await
+}
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -128,11 +144,15 @@ pub struct LabOrderView {
     pub updated_at: DateTime<Utc>,
     /// Optimistic-lock version, also sent as `ETag`.
     pub version: i32,
+    /// The computed approval fields (DOMAIN.md §3).
+    #[serde(flatten)]
+    pub approval: ApprovalFields,
 }
 
-impl From<lab_order::Model> for LabOrderView {
-    fn from(m: lab_order::Model) -> Self {
+impl LabOrderView {
+    fn new(m: lab_order::Model, approval: ApprovalFields) -> Self {
         Self {
+            approval,
             id: m.id,
             order_number: m.order_number,
             patient_id: m.patient_id,
@@ -251,7 +271,7 @@ fn tests_json(tests: &[LabTest]) -> serde_json::Value {
 /// `updated_at`. `from`/`to` apply to `collection_datetime`.
 #[utoipa::path(
     tag = "lab-orders",
-    params(ListParams, OrderFilter, LabOrderFilter),
+    params(ListParams, OrderFilter, LabOrderFilter, ApprovalFilter),
     responses(
         (status = 200, description = "A page of lab orders.", body = Page<LabOrderView>),
         (status = 400, response = BadRequestProblem),
@@ -266,6 +286,7 @@ pub async fn list_lab_orders(
     page: Query<ListParams>,
     common: Query<OrderFilter>,
     filter: Query<LabOrderFilter>,
+    approval: Query<ApprovalFilter>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::Read)?;
     let mut query = common.apply(
@@ -286,16 +307,30 @@ pub async fn list_lab_orders(
     if let Some(provider) = filter.ordering_provider_id {
         query = query.filter(lab_order::Column::OrderingProviderId.eq(provider));
     }
+    let query = approval.apply(
+        query,
+        KIND,
+        state.db.get_database_backend(),
+        today(&caller.tenant),
+    )?;
     let page = page
-        .fetch(
-            &state.db,
-            query,
-            SORT_FIELDS,
-            lab_order::Column::Id,
-            LabOrderView::from,
-        )
+        .fetch(&state.db, query, SORT_FIELDS, lab_order::Column::Id, |m| m)
         .await?;
-    Ok(HttpResponse::Ok().json(page))
+    let items = decorate::<lab_order::Entity, _>(
+        &state,
+        &caller,
+        KIND,
+        page.items,
+        RECORDED,
+        LabOrderView::new,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        total: page.total,
+        limit: page.limit,
+        offset: page.offset,
+    }))
 }
 
 /// Create a lab order (CLINICIAN, ADMIN)
@@ -331,6 +366,7 @@ pub async fn create_lab_order(
     .await?;
     let now = db::now();
     let code = caller.tenant.code.clone();
+    let zone = zone(&caller.tenant);
     let model = insert_numbered(&state.db, tenant_id, "LAB", "", |number| {
         lab_order::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -342,6 +378,7 @@ pub async fn create_lab_order(
             diagnosis_code: Set(body.diagnosis_code),
             clinical_indication: Set(body.clinical_indication.trim().to_owned()),
             collection_datetime: Set(body.collection_datetime.map(db::micros)),
+            service_date: Set(body.collection_datetime.map(|at| local_date(zone, at))),
             priority: Set(body.priority.as_ref().to_owned()),
             status: Set("PENDING".to_owned()),
             created_at: Set(now),
@@ -351,7 +388,11 @@ pub async fn create_lab_order(
     })
     .await?;
     let location = format!("/api/v1/lab-orders/{}", model.id);
-    Ok(created(location, model.version, &LabOrderView::from(model)))
+    Ok(created(
+        location,
+        model.version,
+        &view(&state, &caller, model).await?,
+    ))
 }
 
 /// Get a lab order
@@ -372,7 +413,10 @@ pub async fn get_lab_order(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    read_one::<lab_order::Entity, LabOrderView>(&caller, &state, *id).await
+    caller.require(Permission::Read)?;
+    let model = find_in_tenant::<lab_order::Entity, _>(&state.db, caller.tenant_id(), *id).await?;
+    let version = model.version;
+    Ok(ok(version, &view(&state, &caller, model).await?))
 }
 
 /// Change a lab order (CLINICIAN, ADMIN)
@@ -441,7 +485,11 @@ pub async fn update_lab_order(
     }
     if let Some(value) = patch.collection_datetime {
         model.collection_datetime = value.map(db::micros);
+        model.service_date = model
+            .collection_datetime
+            .map(|at| local_date(zone(&caller.tenant), at));
         changes.collection_datetime = Set(model.collection_datetime);
+        changes.service_date = Set(model.service_date);
     }
     if let Some(value) = patch.priority {
         model.priority = required("priority", value)?.as_ref().to_owned();
@@ -459,7 +507,7 @@ pub async fn update_lab_order(
     )
     .await?;
     model.version += 1;
-    Ok(ok(model.version, &LabOrderView::from(model)))
+    Ok(ok(model.version, &view(&state, &caller, model).await?))
 }
 
 /// Delete a lab order (CLINICIAN, ADMIN)

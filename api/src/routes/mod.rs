@@ -126,3 +126,57 @@ pub async fn delete_one<E: TenantOwned>(
         .map_err(refused)?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+/// Order views with their computed approval fields (DOMAIN.md §3), for any number of orders of
+/// one kind at a fixed number of queries.
+pub async fn decorate<E, V>(
+    state: &AppState,
+    caller: &Caller,
+    kind: crate::approval::prefill::OrderKind,
+    models: Vec<E::Model>,
+    recorded: impl Fn(&E::Model) -> Option<crate::approval::fields::Recorded>,
+    make: impl Fn(E::Model, crate::approval::fields::ApprovalFields) -> V,
+) -> Result<Vec<V>, ApiError>
+where
+    E: TenantOwned,
+{
+    let ids: Vec<uuid::Uuid> = models.iter().map(E::id_of).collect();
+    let recorded: std::collections::HashMap<uuid::Uuid, crate::approval::fields::Recorded> = models
+        .iter()
+        .filter_map(|m| recorded(m).map(|r| (E::id_of(m), r)))
+        .collect();
+    let mut fields = crate::approval::fields::compute::<E, _>(
+        &state.db,
+        caller.tenant_id(),
+        kind,
+        tenant::today(&caller.tenant),
+        &ids,
+        |id| recorded.get(&id).cloned(),
+    )
+    .await?;
+    models
+        .into_iter()
+        .map(|model| {
+            let computed = fields.remove(&E::id_of(&model)).ok_or(ApiError::Internal)?;
+            Ok(make(model, computed))
+        })
+        .collect()
+}
+
+/// One decorated order.
+pub async fn decorate_one<E, V>(
+    state: &AppState,
+    caller: &Caller,
+    kind: crate::approval::prefill::OrderKind,
+    model: E::Model,
+    recorded: impl Fn(&E::Model) -> Option<crate::approval::fields::Recorded>,
+    make: impl Fn(E::Model, crate::approval::fields::ApprovalFields) -> V,
+) -> Result<V, ApiError>
+where
+    E: TenantOwned,
+{
+    decorate::<E, V>(state, caller, kind, vec![model], recorded, make)
+        .await?
+        .pop()
+        .ok_or(ApiError::Internal)
+}

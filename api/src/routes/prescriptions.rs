@@ -14,7 +14,9 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::tenant::{today, zone};
-use super::{created, delete_one, ok, read_one, required};
+use super::{created, decorate, decorate_one, delete_one, ok, required};
+use crate::approval::fields::{ApprovalFields, ApprovalFilter, Recorded};
+use crate::approval::prefill::OrderKind;
 use crate::auth::{Caller, Permission};
 use crate::db::{self, find_in_tenant, scoped, update_versioned};
 use crate::error::ApiError;
@@ -27,6 +29,32 @@ use crate::orders::{
 };
 use crate::startup::AppState;
 use crate::validate::not_blank;
+
+const KIND: OrderKind = OrderKind::Pharmacy;
+
+const RECORDED: fn(&prescription::Model) -> Option<Recorded> = |m: &prescription::Model| {
+    Some(Recorded {
+        number: m.prior_authorization_number.clone(),
+        expiry: m.prior_authorization_expiry,
+    })
+};
+
+/// The view of one order, with its computed fields.
+async fn view(
+    state: &AppState,
+    caller: &Caller,
+    model: prescription::Model,
+) -> Result<PrescriptionView, ApiError> {
+    decorate_one::<prescription::Entity, _>(
+        state,
+        caller,
+        KIND,
+        model,
+        RECORDED,
+        PrescriptionView::new,
+    )
+    .await
+}
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -100,11 +128,15 @@ pub struct PrescriptionView {
     pub updated_at: DateTime<Utc>,
     /// Optimistic-lock version, also sent as `ETag`.
     pub version: i32,
+    /// The computed approval fields (DOMAIN.md §3).
+    #[serde(flatten)]
+    pub approval: ApprovalFields,
 }
 
-impl From<prescription::Model> for PrescriptionView {
-    fn from(m: prescription::Model) -> Self {
+impl PrescriptionView {
+    fn new(m: prescription::Model, approval: ApprovalFields) -> Self {
         Self {
+            approval,
             id: m.id,
             prescription_number: m.prescription_number,
             patient_id: m.patient_id,
@@ -282,7 +314,7 @@ fn check_prior_authorization(
 /// `from`/`to` apply to `date_written`.
 #[utoipa::path(
     tag = "prescriptions",
-    params(ListParams, OrderFilter, PrescriptionFilter),
+    params(ListParams, OrderFilter, PrescriptionFilter, ApprovalFilter),
     responses(
         (status = 200, description = "A page of prescriptions.", body = Page<PrescriptionView>),
         (status = 400, response = BadRequestProblem),
@@ -297,6 +329,7 @@ pub async fn list_prescriptions(
     page: Query<ListParams>,
     common: Query<OrderFilter>,
     filter: Query<PrescriptionFilter>,
+    approval: Query<ApprovalFilter>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::Read)?;
     let mut query = common.apply(
@@ -316,16 +349,36 @@ pub async fn list_prescriptions(
     if let Some(required) = filter.prior_authorization_required {
         query = query.filter(prescription::Column::PriorAuthorizationRequired.eq(required));
     }
+    let query = approval.apply(
+        query,
+        KIND,
+        state.db.get_database_backend(),
+        today(&caller.tenant),
+    )?;
     let page = page
         .fetch(
             &state.db,
             query,
             SORT_FIELDS,
             prescription::Column::Id,
-            PrescriptionView::from,
+            |m| m,
         )
         .await?;
-    Ok(HttpResponse::Ok().json(page))
+    let items = decorate::<prescription::Entity, _>(
+        &state,
+        &caller,
+        KIND,
+        page.items,
+        RECORDED,
+        PrescriptionView::new,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        total: page.total,
+        limit: page.limit,
+        offset: page.offset,
+    }))
 }
 
 /// Create a prescription (CLINICIAN, ADMIN)
@@ -393,7 +446,7 @@ pub async fn create_prescription(
     Ok(created(
         location,
         model.version,
-        &PrescriptionView::from(model),
+        &view(&state, &caller, model).await?,
     ))
 }
 
@@ -415,7 +468,11 @@ pub async fn get_prescription(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    read_one::<prescription::Entity, PrescriptionView>(&caller, &state, *id).await
+    caller.require(Permission::Read)?;
+    let model =
+        find_in_tenant::<prescription::Entity, _>(&state.db, caller.tenant_id(), *id).await?;
+    let version = model.version;
+    Ok(ok(version, &view(&state, &caller, model).await?))
 }
 
 /// Change a prescription (CLINICIAN, ADMIN)
@@ -525,7 +582,7 @@ pub async fn update_prescription(
     )
     .await?;
     model.version += 1;
-    Ok(ok(model.version, &PrescriptionView::from(model)))
+    Ok(ok(model.version, &view(&state, &caller, model).await?))
 }
 
 /// Delete a prescription (CLINICIAN, ADMIN)

@@ -12,8 +12,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::tenant::zone;
-use super::{created, delete_one, ok, read_one, required};
+use super::tenant::{today, zone};
+use super::{created, decorate, decorate_one, delete_one, ok, required};
+use crate::approval::fields::{ApprovalFields, ApprovalFilter, Recorded};
+use crate::approval::prefill::OrderKind;
 use crate::auth::{Caller, Permission};
 use crate::db::{self, find_in_tenant, scoped, update_versioned};
 use crate::error::ApiError;
@@ -26,6 +28,27 @@ use crate::orders::{
 };
 use crate::startup::AppState;
 use crate::validate::{cpt_hcpcs, each_code, icd10, not_blank};
+
+const KIND: OrderKind = OrderKind::Surgery;
+
+const RECORDED: fn(&surgical_case::Model) -> Option<Recorded> = |_| None;
+
+/// The view of one order, with its computed fields.
+async fn view(
+    state: &AppState,
+    caller: &Caller,
+    model: surgical_case::Model,
+) -> Result<SurgicalCaseView, ApiError> {
+    decorate_one::<surgical_case::Entity, _>(
+        state,
+        caller,
+        KIND,
+        model,
+        RECORDED,
+        SurgicalCaseView::new,
+    )
+    .await
+}
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -98,11 +121,15 @@ pub struct SurgicalCaseView {
     pub updated_at: DateTime<Utc>,
     /// Optimistic-lock version, also sent as `ETag`.
     pub version: i32,
+    /// The computed approval fields (DOMAIN.md §3).
+    #[serde(flatten)]
+    pub approval: ApprovalFields,
 }
 
-impl From<surgical_case::Model> for SurgicalCaseView {
-    fn from(m: surgical_case::Model) -> Self {
+impl SurgicalCaseView {
+    fn new(m: surgical_case::Model, approval: ApprovalFields) -> Self {
         Self {
+            approval,
             id: m.id,
             case_number: m.case_number,
             patient_id: m.patient_id,
@@ -241,7 +268,7 @@ fn codes_json(codes: &[String]) -> serde_json::Value {
 /// apply to `scheduled_start`.
 #[utoipa::path(
     tag = "surgical-cases",
-    params(ListParams, OrderFilter, SurgicalCaseFilter),
+    params(ListParams, OrderFilter, SurgicalCaseFilter, ApprovalFilter),
     responses(
         (status = 200, description = "A page of surgical cases.", body = Page<SurgicalCaseView>),
         (status = 400, response = BadRequestProblem),
@@ -256,6 +283,7 @@ pub async fn list_surgical_cases(
     page: Query<ListParams>,
     common: Query<OrderFilter>,
     filter: Query<SurgicalCaseFilter>,
+    approval: Query<ApprovalFilter>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::Read)?;
     let mut query = common.apply(
@@ -272,16 +300,36 @@ pub async fn list_surgical_cases(
     if let Some(surgeon) = filter.primary_surgeon_id {
         query = query.filter(surgical_case::Column::PrimarySurgeonId.eq(surgeon));
     }
+    let query = approval.apply(
+        query,
+        KIND,
+        state.db.get_database_backend(),
+        today(&caller.tenant),
+    )?;
     let page = page
         .fetch(
             &state.db,
             query,
             SORT_FIELDS,
             surgical_case::Column::Id,
-            SurgicalCaseView::from,
+            |m| m,
         )
         .await?;
-    Ok(HttpResponse::Ok().json(page))
+    let items = decorate::<surgical_case::Entity, _>(
+        &state,
+        &caller,
+        KIND,
+        page.items,
+        RECORDED,
+        SurgicalCaseView::new,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        total: page.total,
+        limit: page.limit,
+        offset: page.offset,
+    }))
 }
 
 /// Create a surgical case (CLINICIAN, ADMIN)
@@ -334,6 +382,7 @@ pub async fn create_surgical_case(
             diagnosis_codes: Set(codes_json(&body.diagnosis_codes)),
             clinical_notes: Set(body.clinical_notes.map(|n| n.trim().to_owned())),
             scheduled_start: Set(db::micros(body.scheduled_start)),
+            service_date: Set(Some(local_date(zone(&caller.tenant), body.scheduled_start))),
             is_emergency: Set(body.is_emergency),
             status: Set("SCHEDULED".to_owned()),
             created_at: Set(now),
@@ -346,7 +395,7 @@ pub async fn create_surgical_case(
     Ok(created(
         location,
         model.version,
-        &SurgicalCaseView::from(model),
+        &view(&state, &caller, model).await?,
     ))
 }
 
@@ -368,7 +417,11 @@ pub async fn get_surgical_case(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    read_one::<surgical_case::Entity, SurgicalCaseView>(&caller, &state, *id).await
+    caller.require(Permission::Read)?;
+    let model =
+        find_in_tenant::<surgical_case::Entity, _>(&state.db, caller.tenant_id(), *id).await?;
+    let version = model.version;
+    Ok(ok(version, &view(&state, &caller, model).await?))
 }
 
 /// Change a surgical case (CLINICIAN, ADMIN)
@@ -450,7 +503,9 @@ pub async fn update_surgical_case(
     }
     if let Some(value) = patch.scheduled_start {
         model.scheduled_start = db::micros(required("scheduled_start", value)?);
+        model.service_date = Some(local_date(zone(&caller.tenant), model.scheduled_start));
         changes.scheduled_start = Set(model.scheduled_start);
+        changes.service_date = Set(model.service_date);
     }
     if let Some(value) = patch.is_emergency {
         model.is_emergency = required("is_emergency", value)?;
@@ -468,7 +523,7 @@ pub async fn update_surgical_case(
     )
     .await?;
     model.version += 1;
-    Ok(ok(model.version, &SurgicalCaseView::from(model)))
+    Ok(ok(model.version, &view(&state, &caller, model).await?))
 }
 
 /// Delete a surgical case (CLINICIAN, ADMIN)

@@ -1,0 +1,255 @@
+//! The four computed fields of every order (DOMAIN.md §3), computed in SQL so that lists filter
+//! on them before pagination, and the work queue sorts all four kinds in one query.
+//!
+//! Each kind contributes SQL expressions over its own table, correlated by table name; the same
+//! text serves the lists' filters, the per-page field query and the work queue, so there is one
+//! definition of each rule. "Today" is the tenant's date, inlined as a date literal (a value the
+//! service computes, never client text).
+
+use chrono::NaiveDate;
+use sea_orm::DatabaseBackend;
+
+use super::prefill::OrderKind;
+
+/// Statuses of `approval_status` for which the order does not require approval.
+pub const NOT_REQUIRING: [&str; 4] = [
+    "NOT_REQUIRED",
+    "NO_INSURANCE",
+    "APPROVED",
+    "PARTIALLY_APPROVED",
+];
+
+/// Every value `approval_status` takes.
+pub const APPROVAL_STATUSES: [&str; 17] = [
+    "NOT_REQUIRED",
+    "NO_INSURANCE",
+    "APPROVED",
+    "PARTIALLY_APPROVED",
+    "DRAFT",
+    "PENDING_SUBMISSION",
+    "SUBMITTED",
+    "UNDER_REVIEW",
+    "MORE_INFO_REQUIRED",
+    "DENIED",
+    "APPEAL_SUBMITTED",
+    "APPEAL_DENIED",
+    "EXPIRED",
+    "PRIOR_AUTH_EXPIRED",
+    "APPROVAL_REQUIRED",
+    "PRIOR_AUTH_REQUIRED",
+    "EMERGENCY_APPROVAL_REQUIRED",
+];
+
+/// The SQL of one order kind's computed fields, for one tenant's today.
+#[derive(Debug, Clone)]
+pub struct KindSql {
+    pub kind: OrderKind,
+    /// The order table.
+    pub table: &'static str,
+    /// The column of `approval_requests` pointing at it.
+    link: &'static str,
+    /// The order's number column.
+    pub number: &'static str,
+    today: String,
+}
+
+impl KindSql {
+    pub fn new(kind: OrderKind, backend: DatabaseBackend, today: NaiveDate) -> Self {
+        let (table, link, number) = match kind {
+            OrderKind::Lab => ("lab_orders", "lab_order_id", "order_number"),
+            OrderKind::Imaging => ("imaging_orders", "imaging_order_id", "order_number"),
+            OrderKind::Pharmacy => ("prescriptions", "prescription_id", "prescription_number"),
+            OrderKind::Surgery => ("surgical_cases", "surgical_case_id", "case_number"),
+        };
+        Self {
+            kind,
+            table,
+            link,
+            number,
+            today: date_literal(backend, today),
+        }
+    }
+
+    /// The service date: the stored tenant-local date, or today (prescriptions, or no instant).
+    pub fn service_date(&self) -> String {
+        match self.kind {
+            OrderKind::Pharmacy => self.today.clone(),
+            _ => format!("COALESCE({}.service_date, {})", self.table, self.today),
+        }
+    }
+
+    /// D, the date that matters: the later of today and the service date.
+    fn d(&self) -> String {
+        match self.kind {
+            OrderKind::Pharmacy => self.today.clone(),
+            _ => format!(
+                "(CASE WHEN {t}.service_date IS NOT NULL AND {t}.service_date > {today} THEN {t}.service_date ELSE {today} END)",
+                t = self.table,
+                today = self.today
+            ),
+        }
+    }
+
+    /// The id of the coverage in force on D (PRIMARY first, then the latest effective), or NULL.
+    pub fn coverage(&self) -> String {
+        format!(
+            "(SELECT c.id FROM insurance_info c WHERE c.tenant_id = {t}.tenant_id AND c.patient_id = {t}.patient_id \
+             AND c.effective_date <= {d} AND (c.termination_date IS NULL OR c.termination_date >= {d}) \
+             ORDER BY CASE c.priority WHEN 'PRIMARY' THEN 0 WHEN 'SECONDARY' THEN 1 ELSE 2 END, c.effective_date DESC, c.id \
+             LIMIT 1)",
+            t = self.table,
+            d = self.d()
+        )
+    }
+
+    /// Whether the kind's rule asks for approval.
+    fn rule(&self) -> String {
+        match self.kind {
+            OrderKind::Pharmacy => format!(
+                "({t}.prior_authorization_required OR EXISTS (SELECT 1 FROM medications m WHERE m.tenant_id = {t}.tenant_id \
+                 AND m.id = {t}.medication_id AND m.formulary_status IN ('RESTRICTED', 'PRIOR_AUTH')))",
+                t = self.table
+            ),
+            _ => "(1 = 1)".to_owned(),
+        }
+    }
+
+    fn requests(&self) -> String {
+        format!(
+            "FROM approval_requests r WHERE r.tenant_id = {t}.tenant_id AND r.{link} = {t}.id",
+            t = self.table,
+            link = self.link
+        )
+    }
+
+    /// The id of the active approval among the order's requests (full before partial, then the
+    /// latest expiration, then the latest decided), or NULL.
+    pub fn active_request(&self) -> String {
+        format!(
+            "(SELECT r.id {requests} AND {holds} AND r.expiration_date >= {d} \
+             ORDER BY CASE WHEN r.grant_kind = 'FULL' THEN 0 ELSE 1 END, r.expiration_date DESC, \
+             COALESCE(r.appeal_decided_at, r.decided_at) DESC, r.approval_number DESC LIMIT 1)",
+            requests = self.requests(),
+            holds = HOLDS_GRANT,
+            d = self.d()
+        )
+    }
+
+    /// Whether a prescription's recorded prior authorization is valid on D.
+    fn recorded_valid(&self) -> String {
+        match self.kind {
+            OrderKind::Pharmacy => format!(
+                "({t}.prior_authorization_number IS NOT NULL AND {t}.prior_authorization_expiry IS NOT NULL \
+                 AND {t}.prior_authorization_expiry >= {d})",
+                t = self.table,
+                d = self.d()
+            ),
+            _ => "(1 = 0)".to_owned(),
+        }
+    }
+
+    /// `approval_status`, DOMAIN.md §3's precedence, first match wins.
+    pub fn approval_status(&self) -> String {
+        let t = self.table;
+        let newest = |what: &str| {
+            format!(
+                "(SELECT {what} {requests} AND r.status <> 'CANCELLED' ORDER BY r.approval_number DESC LIMIT 1)",
+                requests = self.requests()
+            )
+        };
+        let newest_status = newest("r.status");
+        let newest_lapsed = newest(&format!(
+            "CASE WHEN {HOLDS_GRANT} AND r.expiration_date < {d} THEN 1 ELSE 0 END",
+            d = self.d()
+        ));
+        let active = self.active_request();
+        let active_full = format!(
+            "(SELECT CASE WHEN r.grant_kind = 'FULL' THEN 1 ELSE 0 END {requests} AND r.id = {active})",
+            requests = self.requests()
+        );
+        let recorded_lapsed = match self.kind {
+            OrderKind::Pharmacy => format!(
+                "WHEN {newest_status} IS NULL AND {t}.prior_authorization_number IS NOT NULL \
+                 AND {t}.prior_authorization_expiry IS NOT NULL AND {t}.prior_authorization_expiry < {d} \
+                 THEN 'PRIOR_AUTH_EXPIRED' ",
+                d = self.d()
+            ),
+            _ => String::new(),
+        };
+        let otherwise = match self.kind {
+            OrderKind::Pharmacy => "'PRIOR_AUTH_REQUIRED'".to_owned(),
+            OrderKind::Surgery => {
+                format!(
+                    "CASE WHEN {t}.is_emergency THEN 'EMERGENCY_APPROVAL_REQUIRED' ELSE 'APPROVAL_REQUIRED' END"
+                )
+            }
+            _ => "'APPROVAL_REQUIRED'".to_owned(),
+        };
+        format!(
+            "(CASE \
+             WHEN {t}.status = 'CANCELLED' THEN 'NOT_REQUIRED' \
+             WHEN {coverage} IS NULL THEN 'NO_INSURANCE' \
+             WHEN NOT {rule} THEN 'NOT_REQUIRED' \
+             WHEN {active} IS NOT NULL THEN (CASE WHEN {active_full} = 1 THEN 'APPROVED' ELSE 'PARTIALLY_APPROVED' END) \
+             WHEN {recorded_valid} THEN 'APPROVED' \
+             WHEN {newest_status} IN ('DRAFT', 'PENDING_SUBMISSION', 'SUBMITTED', 'UNDER_REVIEW', 'MORE_INFO_REQUIRED', \
+                  'DENIED', 'APPEAL_SUBMITTED', 'APPEAL_DENIED') THEN {newest_status} \
+             WHEN {newest_status} = 'EXPIRED' OR {newest_lapsed} = 1 THEN 'EXPIRED' \
+             {recorded_lapsed}\
+             ELSE {otherwise} END)",
+            coverage = self.coverage(),
+            rule = self.rule(),
+            recorded_valid = self.recorded_valid(),
+        )
+    }
+
+    /// SQL true when the order requires approval (its status is none of [`NOT_REQUIRING`]).
+    pub fn requires_approval(&self) -> String {
+        format!(
+            "({} NOT IN ({}))",
+            self.approval_status(),
+            quoted(&NOT_REQUIRING)
+        )
+    }
+
+    /// SQL true when `approval_status` is one of `statuses` (values of [`APPROVAL_STATUSES`]).
+    pub fn status_in(&self, statuses: &[&str]) -> String {
+        format!("({} IN ({}))", self.approval_status(), quoted(statuses))
+    }
+
+    /// The work queue's urgency rank: 0 EMERGENCY, 1 STAT, 2 URGENT, 3 ROUTINE.
+    pub fn urgency_rank(&self) -> String {
+        let t = self.table;
+        match self.kind {
+            OrderKind::Lab => {
+                format!("(CASE {t}.priority WHEN 'STAT' THEN 1 WHEN 'URGENT' THEN 2 ELSE 3 END)")
+            }
+            OrderKind::Imaging => format!("(CASE WHEN {t}.is_stat THEN 1 ELSE 3 END)"),
+            OrderKind::Pharmacy => format!(
+                "(CASE WHEN EXISTS (SELECT 1 FROM medications m WHERE m.tenant_id = {t}.tenant_id AND m.id = {t}.medication_id \
+                 AND m.is_controlled_substance) THEN 2 ELSE 3 END)"
+            ),
+            OrderKind::Surgery => format!("(CASE WHEN {t}.is_emergency THEN 0 ELSE 3 END)"),
+        }
+    }
+}
+
+/// SQL true when request `r` holds a grant (see `state::holds_grant`).
+const HOLDS_GRANT: &str = "(r.status IN ('APPROVED', 'PARTIALLY_APPROVED', 'APPEAL_APPROVED') \
+     OR (r.status IN ('APPEAL_SUBMITTED', 'APPEAL_DENIED') AND r.grant_kind = 'PARTIAL'))";
+
+/// A date literal of `backend` (SQLite keeps dates as ISO text).
+pub fn date_literal(backend: DatabaseBackend, date: NaiveDate) -> String {
+    match backend {
+        DatabaseBackend::Postgres => format!("DATE '{date}'"),
+        _ => format!("'{date}'"),
+    }
+}
+
+fn quoted(values: &[&str]) -> String {
+    values
+        .iter()
+        .map(|v| format!("'{v}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
