@@ -50,7 +50,9 @@ with a stable `code`; lists are `{items, total, limit, offset}`; every resource 
         (name = "surgical-cases", description = "Surgical cases (operating theatre bookings)."),
         (name = "approval-requests", description = "Payer prior-approval requests, their transitions and history."),
         (name = "approval-companions", description = "The communication log and supporting documents of a request."),
-        (name = "approval-templates", description = "Reusable starting points for requests.")
+        (name = "approval-templates", description = "Reusable starting points for requests."),
+        (name = "work-queue", description = "Orders waiting for approval work, most urgent first."),
+        (name = "reports", description = "Approval metrics (CMS-0057-F figures, seen from the provider's side).")
     )
 )]
 struct ApiDoc;
@@ -62,12 +64,68 @@ pub fn base() -> utoipa::openapi::OpenApi {
 
 /// The whole document, exactly as `/api-docs/openapi.json` serves it.
 pub fn document() -> utoipa::openapi::OpenApi {
-    actix_web::App::new()
-        .into_utoipa_app()
-        .openapi(base())
-        .configure(crate::routes::configure)
-        .split_for_parts()
-        .1
+    finish(
+        actix_web::App::new()
+            .into_utoipa_app()
+            .openapi(base())
+            .configure(crate::routes::configure)
+            .split_for_parts()
+            .1,
+    )
+}
+
+/// What is added once the handlers' paths are in: an example lab order for every value of
+/// `approval_status`, on `GET /api/v1/lab-orders/{id}`.
+pub fn finish(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::example::ExampleBuilder;
+    let Some(operation) = document
+        .paths
+        .paths
+        .get_mut("/api/v1/lab-orders/{id}")
+        .and_then(|item| item.get.as_mut())
+    else {
+        return document;
+    };
+    let Some(RefOr::T(response)) = operation.responses.responses.get_mut("200") else {
+        return document;
+    };
+    let Some(content) = response.content.get_mut("application/json") else {
+        return document;
+    };
+    for status in crate::approval::computed::APPROVAL_STATUSES {
+        let valid = matches!(status, "APPROVED" | "PARTIALLY_APPROVED");
+        let requires = !crate::approval::computed::NOT_REQUIRING.contains(&status);
+        let active = valid.then(|| {
+            json!({
+                "id": "0193a4d2-e290-7e99-9b0a-9d0e1f2a3b40", "approval_number": "APR-GH-000001",
+                "authorization_number": "AUTH-99812", "status": status, "effective_date": "2026-11-25",
+                "expiration_date": "2027-02-28", "approved_quantity": if status == "APPROVED" { 2 } else { 1 },
+                "source": "REQUEST"
+            })
+        });
+        let order = json!({
+            "id": "0193a4d2-ae50-7a55-9d6c-5f6a7b8c9d00", "order_number": "LAB-GH-000001",
+            "patient_id": "0193a4d2-7b20-7d22-9a3f-2c3d4e5f6a70",
+            "ordering_provider_id": "0193a4d2-6a10-7c11-8f2e-1b2c3d4e5f60",
+            "tests": [{"test_name": "Hemoglobin A1c", "cpt_code": "83036"}, {"test_name": "Lipid panel", "cpt_code": "80061"}],
+            "diagnosis_code": "E11.9", "clinical_indication": "Type 2 diabetes follow-up",
+            "collection_datetime": "2026-11-26T08:00:00Z", "priority": "ROUTINE",
+            "status": if status == "NOT_REQUIRED" { "CANCELLED" } else { "PENDING" },
+            "created_at": "2026-11-25T09:30:00Z", "updated_at": "2026-11-25T09:30:00Z", "version": 1,
+            "requires_approval": requires, "has_valid_approval": valid, "approval_status": status,
+            "active_approval": active
+        });
+        content.examples.insert(
+            status.to_owned(),
+            RefOr::T(
+                ExampleBuilder::new()
+                    .summary(format!("A lab order whose approval_status is {status}"))
+                    .value(Some(order))
+                    .build(),
+            ),
+        );
+    }
+    document
 }
 
 struct BearerAuth;

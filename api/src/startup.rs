@@ -47,7 +47,10 @@ pub fn build_app(
         .split_for_parts();
     app.app_data(state)
         .app_data(extract::path_config())
-        .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", document))
+        .service(
+            SwaggerUi::new("/swagger-ui/{_:.*}")
+                .url("/api-docs/openapi.json", openapi::finish(document)),
+        )
         .default_service(web::to(routes::no_route))
         .wrap(from_fn(request_context))
 }

@@ -35,6 +35,8 @@ pub fn fixture(name: &str) -> std::path::PathBuf {
 pub struct TestApp {
     pub backend: Backend,
     pub db: DatabaseConnection,
+    /// Statements sent to the database so far (by the service and the tests alike).
+    pub statements: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     pub service: http::AppService,
     keys: JwtKeys,
     _database: TestDatabase,
@@ -56,7 +58,12 @@ impl TestApp {
             api::telemetry::init(&level, api::telemetry::LogFormat::Text);
         }
         let database = TestDatabase::create(backend).await;
-        let db = database.connect().await;
+        let mut db = database.connect().await;
+        let statements = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = statements.clone();
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        });
         let args = JwtArgs {
             jwt_secret: Some(TEST_SECRET.to_owned()),
             jwt_public_key_file: Some(fixture("jwt-rs256-public.pem")),
@@ -73,6 +80,7 @@ impl TestApp {
         TestApp {
             backend,
             db,
+            statements,
             service,
             keys,
             _database: database,
@@ -110,6 +118,11 @@ impl TestApp {
         self.keys
             .sign(&self.claims(tenant, roles))
             .expect("signing")
+    }
+
+    /// How many statements the database received so far.
+    pub fn statement_count(&self) -> usize {
+        self.statements.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn get(&self, path: &str) -> Call<'_> {

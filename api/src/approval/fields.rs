@@ -140,18 +140,16 @@ where
         .iter()
         .filter_map(|(_, _, active, _)| *active)
         .collect();
-    let requests: HashMap<Uuid, approval_request::Model> = if active_ids.is_empty() {
-        HashMap::new()
-    } else {
-        approval_request::Entity::find()
-            .filter(approval_request::Column::TenantId.eq(tenant_id))
-            .filter(approval_request::Column::Id.is_in(active_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|r| (r.id, r))
-            .collect()
-    };
+    // Always one query, also when no order of the page has an active approval: the cost of a
+    // page does not depend on its content.
+    let requests: HashMap<Uuid, approval_request::Model> = approval_request::Entity::find()
+        .filter(approval_request::Column::TenantId.eq(tenant_id))
+        .filter(approval_request::Column::Id.is_in(active_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
     Ok(rows
         .into_iter()
         .map(|(id, status, active_id, coverage_id)| {

@@ -97,6 +97,21 @@ impl Order {
         }
     }
 
+    /// The order's own status.
+    pub fn status(&self) -> &str {
+        match self {
+            Self::Lab(o) => &o.status,
+            Self::Imaging(o) => &o.status,
+            Self::Pharmacy(o, _) => &o.status,
+            Self::Surgery(o) => &o.status,
+        }
+    }
+
+    /// Whether the order is an emergency surgical case (which may proceed before approval).
+    pub fn is_emergency(&self) -> bool {
+        matches!(self, Self::Surgery(o) if o.is_emergency)
+    }
+
     pub fn patient_id(&self) -> Uuid {
         match self {
             Self::Lab(o) => o.patient_id,

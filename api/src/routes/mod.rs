@@ -25,8 +25,10 @@ pub mod order_approvals;
 pub mod patients;
 pub mod prescriptions;
 pub mod providers;
+pub mod reports;
 pub mod surgical_cases;
 pub mod tenant;
+pub mod work_queue;
 
 /// Registers every route of the service.
 pub fn configure(config: &mut ServiceConfig) {
@@ -47,6 +49,8 @@ pub fn configure(config: &mut ServiceConfig) {
             order_approvals::configure(api);
             approval_companions::configure(api);
             approval_templates::configure(api);
+            work_queue::configure(api);
+            reports::configure(api);
         }));
 }
 

@@ -20,6 +20,7 @@ use super::approval_requests::{
     insert_and_answer, new_row, order_column,
 };
 use super::tenant::{today, zone};
+use crate::approval::fields::{ActiveApproval, OrderApprovalStatus, Recorded, compute};
 use crate::approval::prefill::{Order, OrderKind, choose_coverage};
 use crate::auth::{Caller, Permission};
 use crate::db::{find_in_tenant, scoped};
@@ -39,7 +40,11 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(create_prescription_approval_request)
         .service(list_prescription_approval_requests)
         .service(create_surgical_case_approval_request)
-        .service(list_surgical_case_approval_requests);
+        .service(list_surgical_case_approval_requests)
+        .service(get_lab_order_approval_summary)
+        .service(get_imaging_order_approval_summary)
+        .service(get_prescription_approval_summary)
+        .service(get_surgical_case_approval_summary);
 }
 
 /// What may override the values taken from the order (any other field is refused). An empty
@@ -191,6 +196,98 @@ async fn create_from_order(
     insert_and_answer(state, &caller, row).await
 }
 
+/// What an order shows about its approval.
+#[derive(Debug, serde::Serialize, ToSchema)]
+#[schema(example = json!({
+    "order_status": "SCHEDULED", "has_insurance": true, "requires_approval": false,
+    "approval_status": "APPROVED", "can_proceed": true,
+    "active_approval": {"id": "0193a4d2-e290-7e99-9b0a-9d0e1f2a3b40", "approval_number": "APR-GH-000001",
+        "authorization_number": "AUTH-99812", "status": "APPROVED", "effective_date": "2026-11-25",
+        "expiration_date": "2027-02-28", "approved_quantity": 1, "source": "REQUEST"}
+}))]
+pub struct ApprovalSummary {
+    /// The order's own status.
+    pub order_status: String,
+    /// A coverage is in force on the date that matters.
+    pub has_insurance: bool,
+    pub requires_approval: bool,
+    #[schema(value_type = OrderApprovalStatus)]
+    pub approval_status: String,
+    /// Not cancelled, and either no approval is required or it is an emergency surgical case.
+    pub can_proceed: bool,
+    pub active_approval: Option<ActiveApproval>,
+}
+
+async fn summarize(
+    caller: &Caller,
+    state: &AppState,
+    order: &Order,
+) -> Result<HttpResponse, ApiError> {
+    let today = today(&caller.tenant);
+    let tenant_id = caller.tenant_id();
+    let ids = [order.id()];
+    let mut fields = match order {
+        Order::Lab(_) => {
+            compute::<lab_order::Entity, _>(
+                &state.db,
+                tenant_id,
+                OrderKind::Lab,
+                today,
+                &ids,
+                |_| None,
+            )
+            .await?
+        }
+        Order::Imaging(_) => {
+            compute::<imaging_order::Entity, _>(
+                &state.db,
+                tenant_id,
+                OrderKind::Imaging,
+                today,
+                &ids,
+                |_| None,
+            )
+            .await?
+        }
+        Order::Pharmacy(rx, _) => {
+            let recorded = Recorded {
+                number: rx.prior_authorization_number.clone(),
+                expiry: rx.prior_authorization_expiry,
+            };
+            compute::<prescription::Entity, _>(
+                &state.db,
+                tenant_id,
+                OrderKind::Pharmacy,
+                today,
+                &ids,
+                |_| Some(recorded.clone()),
+            )
+            .await?
+        }
+        Order::Surgery(_) => {
+            compute::<surgical_case::Entity, _>(
+                &state.db,
+                tenant_id,
+                OrderKind::Surgery,
+                today,
+                &ids,
+                |_| None,
+            )
+            .await?
+        }
+    };
+    let fields = fields.remove(&order.id()).ok_or(ApiError::Internal)?;
+    let cancelled = order.status() == "CANCELLED";
+    Ok(HttpResponse::Ok().json(ApprovalSummary {
+        order_status: order.status().to_owned(),
+        has_insurance: fields.has_insurance,
+        requires_approval: fields.requires_approval,
+        approval_status: fields.approval_status,
+        can_proceed: !cancelled && (!fields.requires_approval || order.is_emergency()),
+        active_approval: fields.active_approval,
+    }))
+}
+
 async fn list_for_order(
     caller: &Caller,
     state: &AppState,
@@ -217,9 +314,37 @@ async fn list_for_order(
 
 macro_rules! order_endpoints {
     (
-        $kind:expr, $route:literal, $id_doc:literal, $create_summary:literal, $list_summary:literal,
-        $create:ident, $list:ident, $load:expr
+        $kind:expr, $route:literal, $summary_route:literal, $id_doc:literal, $create_summary:literal,
+        $list_summary:literal, $summary_summary:literal, $create:ident, $list:ident, $summary:ident, $load:expr
     ) => {
+        #[doc = $summary_summary]
+        ///
+        /// What the order view shows next to the order: whether the patient is insured on the
+        /// date that matters, whether approval is required, the approval status, the active
+        /// approval, and whether the order may proceed (not cancelled, and no approval required
+        /// or an emergency surgical case).
+        #[utoipa::path(
+            tag = "approval-requests",
+            params(("id" = Uuid, Path, description = $id_doc)),
+            responses(
+                (status = 200, description = "The order's approval summary.", body = ApprovalSummary),
+                (status = 400, response = BadRequestProblem),
+                (status = 401, response = UnauthorizedProblem),
+                (status = 403, response = ForbiddenProblem),
+                (status = 404, response = NotFoundProblem)
+            )
+        )]
+        #[get($summary_route)]
+        pub async fn $summary(
+            caller: Caller,
+            state: web::Data<AppState>,
+            id: web::Path<Uuid>,
+        ) -> Result<HttpResponse, ApiError> {
+            caller.require(Permission::Read)?;
+            let order = ($load)(&state, caller.tenant_id(), *id).await?;
+            summarize(&caller, &state, &order).await
+        }
+
         #[doc = $create_summary]
         ///
         /// Filled from the order as DOMAIN.md §4 says; the body overrides (then the template, then
@@ -309,40 +434,52 @@ async fn load_surgical(state: &AppState, tenant_id: Uuid, id: Uuid) -> Result<Or
 order_endpoints!(
     OrderKind::Lab,
     "/lab-orders/{id}/approval-requests",
+    "/lab-orders/{id}/approval-summary",
     "The lab order's id.",
     "Request approval for a lab order (CLINICIAN, ADMIN)",
     "List a lab order's approval requests",
+    "The approval summary of a lab order",
     create_lab_order_approval_request,
     list_lab_order_approval_requests,
+    get_lab_order_approval_summary,
     load_lab
 );
 order_endpoints!(
     OrderKind::Imaging,
     "/imaging-orders/{id}/approval-requests",
+    "/imaging-orders/{id}/approval-summary",
     "The imaging order's id.",
     "Request approval for an imaging order (CLINICIAN, ADMIN)",
     "List an imaging order's approval requests",
+    "The approval summary of an imaging order",
     create_imaging_order_approval_request,
     list_imaging_order_approval_requests,
+    get_imaging_order_approval_summary,
     load_imaging
 );
 order_endpoints!(
     OrderKind::Pharmacy,
     "/prescriptions/{id}/approval-requests",
+    "/prescriptions/{id}/approval-summary",
     "The prescription's id.",
     "Request approval for a prescription (CLINICIAN, ADMIN)",
     "List a prescription's approval requests",
+    "The approval summary of a prescription",
     create_prescription_approval_request,
     list_prescription_approval_requests,
+    get_prescription_approval_summary,
     load_prescription
 );
 order_endpoints!(
     OrderKind::Surgery,
     "/surgical-cases/{id}/approval-requests",
+    "/surgical-cases/{id}/approval-summary",
     "The surgical case's id.",
     "Request approval for a surgical case (CLINICIAN, ADMIN)",
     "List a surgical case's approval requests",
+    "The approval summary of a surgical case",
     create_surgical_case_approval_request,
     list_surgical_case_approval_requests,
+    get_surgical_case_approval_summary,
     load_surgical
 );

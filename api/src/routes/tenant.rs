@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, get, patch, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::tenant;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -130,6 +130,7 @@ pub async fn update_tenant(
     let mut tenant = caller.tenant;
     let with_if_match = if_match.check(tenant.version)?;
     let mut changes: tenant::ActiveModel = Default::default();
+    let old_zone = tenant.time_zone.clone();
     if let Some(name) = patch.name {
         tenant.name = required("name", name)?.trim().to_owned();
         changes.name = Set(tenant.name.clone());
@@ -140,12 +141,13 @@ pub async fn update_tenant(
     }
     tenant.updated_at = db::now();
     changes.updated_at = Set(tenant.updated_at);
+    let txn = state.db.begin().await?;
     let result = tenant::Entity::update_many()
         .set(changes)
         .col_expr(tenant::Column::Version, Expr::value(tenant.version + 1))
         .filter(tenant::Column::Id.eq(tenant.id))
         .filter(tenant::Column::Version.eq(tenant.version))
-        .exec(&state.db)
+        .exec(&txn)
         .await?;
     if result.rows_affected != 1 {
         return Err(if with_if_match {
@@ -159,6 +161,10 @@ pub async fn update_tenant(
             )
         });
     }
+    if tenant.time_zone != old_zone {
+        crate::orders::recompute_service_dates(&txn, tenant.id, zone(&tenant)).await?;
+    }
+    txn.commit().await?;
     tenant.version += 1;
     Ok(ok(tenant.version, &TenantView::from(tenant)))
 }

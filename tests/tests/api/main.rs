@@ -12,6 +12,7 @@ mod lab_orders;
 mod medications;
 mod numbering;
 mod openapi;
+mod order_approval;
 mod patients;
 mod prescriptions;
 mod providers;
