@@ -298,6 +298,46 @@ pub fn order_in_use(error: ApiError) -> ApiError {
     }
 }
 
+/// After a tenant's time zone changed: the stored service dates of its lab orders, imaging
+/// orders and surgical cases follow the new zone (inside the caller's transaction).
+pub async fn recompute_service_dates<C: ConnectionTrait>(
+    txn: &C,
+    tenant_id: Uuid,
+    zone: chrono_tz::Tz,
+) -> Result<(), ApiError> {
+    use entity::{imaging_order, lab_order, surgical_case};
+    use sea_orm::QuerySelect;
+    macro_rules! recompute {
+        ($module:ident, $instant:ident) => {{
+            let rows: Vec<(Uuid, Option<DateTime<Utc>>, Option<NaiveDate>)> =
+                $module::Entity::find()
+                    .select_only()
+                    .column($module::Column::Id)
+                    .column($module::Column::$instant)
+                    .column($module::Column::ServiceDate)
+                    .filter($module::Column::TenantId.eq(tenant_id))
+                    .into_tuple()
+                    .all(txn)
+                    .await?;
+            for (id, instant, stored) in rows {
+                let date = instant.map(|at| local_date(zone, at));
+                if date != stored {
+                    $module::Entity::update_many()
+                        .col_expr($module::Column::ServiceDate, Expr::value(date))
+                        .filter($module::Column::TenantId.eq(tenant_id))
+                        .filter($module::Column::Id.eq(id))
+                        .exec(txn)
+                        .await?;
+                }
+            }
+        }};
+    }
+    recompute!(lab_order, CollectionDatetime);
+    recompute!(imaging_order, RequestedDatetime);
+    recompute!(surgical_case, ScheduledStart);
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -340,44 +380,4 @@ mod tests {
             "2026-09-06T04:00:00+00:00"
         );
     }
-}
-
-/// After a tenant's time zone changed: the stored service dates of its lab orders, imaging
-/// orders and surgical cases follow the new zone (inside the caller's transaction).
-pub async fn recompute_service_dates<C: ConnectionTrait>(
-    txn: &C,
-    tenant_id: Uuid,
-    zone: chrono_tz::Tz,
-) -> Result<(), ApiError> {
-    use entity::{imaging_order, lab_order, surgical_case};
-    use sea_orm::QuerySelect;
-    macro_rules! recompute {
-        ($module:ident, $instant:ident) => {{
-            let rows: Vec<(Uuid, Option<DateTime<Utc>>, Option<NaiveDate>)> =
-                $module::Entity::find()
-                    .select_only()
-                    .column($module::Column::Id)
-                    .column($module::Column::$instant)
-                    .column($module::Column::ServiceDate)
-                    .filter($module::Column::TenantId.eq(tenant_id))
-                    .into_tuple()
-                    .all(txn)
-                    .await?;
-            for (id, instant, stored) in rows {
-                let date = instant.map(|at| local_date(zone, at));
-                if date != stored {
-                    $module::Entity::update_many()
-                        .col_expr($module::Column::ServiceDate, Expr::value(date))
-                        .filter($module::Column::TenantId.eq(tenant_id))
-                        .filter($module::Column::Id.eq(id))
-                        .exec(txn)
-                        .await?;
-                }
-            }
-        }};
-    }
-    recompute!(lab_order, CollectionDatetime);
-    recompute!(imaging_order, RequestedDatetime);
-    recompute!(surgical_case, ScheduledStart);
-    Ok(())
 }

@@ -106,7 +106,8 @@ pub enum Modality {
     "modality": "MR", "study_description": "MRI brain with and without contrast", "body_part": "Brain",
     "diagnosis_code": "G43.909", "clinical_indication": "Refractory migraine with new aura",
     "requested_datetime": "2026-11-28T14:00:00Z", "is_stat": false, "status": "PENDING",
-    "created_at": "2026-11-25T09:30:00Z", "updated_at": "2026-11-25T09:30:00Z", "version": 1
+    "created_at": "2026-11-25T09:30:00Z", "updated_at": "2026-11-25T09:30:00Z", "version": 1,
+    "requires_approval": true, "has_valid_approval": false, "approval_status": "SUBMITTED", "active_approval": null
 }))]
 pub struct ImagingOrderView {
     pub id: Uuid,

@@ -122,7 +122,8 @@ pub struct LabTest {
     "tests": [{"test_name": "Hemoglobin A1c", "cpt_code": "83036"}, {"test_name": "Lipid panel", "cpt_code": "80061"}],
     "diagnosis_code": "E11.9", "clinical_indication": "Type 2 diabetes follow-up",
     "collection_datetime": "2026-11-26T08:00:00Z", "priority": "ROUTINE", "status": "PENDING",
-    "created_at": "2026-11-25T09:30:00Z", "updated_at": "2026-11-25T09:30:00Z", "version": 1
+    "created_at": "2026-11-25T09:30:00Z", "updated_at": "2026-11-25T09:30:00Z", "version": 1,
+    "requires_approval": true, "has_valid_approval": false, "approval_status": "APPROVAL_REQUIRED", "active_approval": null
 }))]
 pub struct LabOrderView {
     pub id: Uuid,

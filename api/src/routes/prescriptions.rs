@@ -99,7 +99,8 @@ pub enum PrescriptionStatus {
     "indication": "Rheumatoid arthritis, methotrexate failure", "date_written": "2026-11-25",
     "prior_authorization_required": true, "prior_authorization_number": null,
     "prior_authorization_expiry": null, "status": "ACTIVE",
-    "created_at": "2026-11-25T09:30:00Z", "updated_at": "2026-11-25T09:30:00Z", "version": 1
+    "created_at": "2026-11-25T09:30:00Z", "updated_at": "2026-11-25T09:30:00Z", "version": 1,
+    "requires_approval": true, "has_valid_approval": false, "approval_status": "PRIOR_AUTH_REQUIRED", "active_approval": null
 }))]
 pub struct PrescriptionView {
     pub id: Uuid,

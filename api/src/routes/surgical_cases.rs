@@ -96,7 +96,8 @@ pub enum SurgicalCaseStatus {
     "diagnosis": "Primary osteoarthritis, right knee", "diagnosis_codes": ["M17.11"],
     "clinical_notes": "Failed 6 months of conservative therapy",
     "scheduled_start": "2026-12-03T13:00:00Z", "is_emergency": false, "status": "SCHEDULED",
-    "created_at": "2026-11-25T09:30:00Z", "updated_at": "2026-11-25T09:30:00Z", "version": 1
+    "created_at": "2026-11-25T09:30:00Z", "updated_at": "2026-11-25T09:30:00Z", "version": 1,
+    "requires_approval": false, "has_valid_approval": true, "approval_status": "APPROVED", "active_approval": {"id": "0193a4d2-e290-7e99-9b0a-9d0e1f2a3b40", "approval_number": "APR-GH-000001", "authorization_number": "AUTH-99812", "status": "APPROVED", "effective_date": "2026-11-25", "expiration_date": "2027-02-28", "approved_quantity": 1, "source": "REQUEST"}
 }))]
 pub struct SurgicalCaseView {
     pub id: Uuid,
