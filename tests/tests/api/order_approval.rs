@@ -322,13 +322,27 @@ api_tests! {
                 "payer_name": "Local", "payer_id": "L", "member_id": "1", "priority": "PRIMARY",
                 "effective_date": local_today.to_string(), "termination_date": local_today.to_string()
             })).await;
-            let lab = order(&app, &clinic, Kind::Lab, json!({})).await;
-            assert_eq!(status_of(&lab).0, "APPROVAL_REQUIRED", "{code}: insured on the local today only");
-            let request = submitted(&app, &clinic, Kind::Lab, &lab).await;
-            decide(&app, &clinic, &request, approve(local_today)).await;
-            assert_eq!(status_of(&read(&app, &clinic, Kind::Lab, &lab).await).0, "APPROVED", "{code}: expires on the local today");
-            app.backdate_grant(&request, local_today - Days::new(10), local_today - Days::new(1)).await;
-            assert_eq!(status_of(&read(&app, &clinic, Kind::Lab, &lab).await).0, "EXPIRED", "{code}: lapsed on the local yesterday");
+            // Noon of the local today, for the kinds with a service instant.
+            let noon = chrono::TimeZone::from_local_datetime(&zone, &local_today.and_hms_opt(12, 0, 0).expect("noon"))
+                .single()
+                .expect("noon exists")
+                .with_timezone(&Utc)
+                .to_rfc3339();
+            for kind in KINDS {
+                let extra = match kind {
+                    Kind::Lab => json!({"collection_datetime": noon}),
+                    Kind::Imaging => json!({"requested_datetime": noon}),
+                    Kind::Rx => json!({}),
+                    Kind::Surgery => json!({"scheduled_start": noon}),
+                };
+                let order = order(&app, &clinic, kind, extra).await;
+                assert_eq!(status_of(&order).0, kind.required(), "{code} {kind:?}: insured on the local today only");
+                let request = submitted(&app, &clinic, kind, &order).await;
+                decide(&app, &clinic, &request, approve(local_today)).await;
+                assert_eq!(status_of(&read(&app, &clinic, kind, &order).await).0, "APPROVED", "{code} {kind:?}: expires on the local today");
+                app.backdate_grant(&request, local_today - Days::new(10), local_today - Days::new(1)).await;
+                assert_eq!(status_of(&read(&app, &clinic, kind, &order).await).0, "EXPIRED", "{code} {kind:?}: lapsed on the local yesterday");
+            }
         }
     }
 
@@ -541,5 +555,43 @@ api_tests! {
         assert_eq!(on("2026-12-02").await, 1, "02:00 UTC is the evening before in New York");
         assert_eq!(on("2026-12-03").await, 0);
         let _ = lab;
+    }
+
+    async fn the_newest_open_request_speaks_for_the_order(app: TestApp) {
+        let clinic = insured_clinic(&app, "GH", "UTC").await;
+        for kind in KINDS {
+            let order = order(&app, &clinic, kind, json!({})).await;
+            let created = app.post(&format!("/api/v1/{}/{}/approval-requests", kind.path(), order["id"].as_str().expect("id"))).token(&clinic.token).send().await;
+            let first = created.body["id"].as_str().expect("id").to_owned();
+            assert_eq!(status_of(&read(&app, &clinic, kind, &order).await).0, "PENDING_SUBMISSION", "{kind:?}");
+            for (body, expected) in [
+                (json!({"to_status": "DRAFT"}), "DRAFT"),
+                (json!({"to_status": "PENDING_SUBMISSION"}), "PENDING_SUBMISSION"),
+                (json!({"to_status": "SUBMITTED"}), "SUBMITTED"),
+                (json!({"to_status": "UNDER_REVIEW"}), "UNDER_REVIEW"),
+                (json!({"to_status": "MORE_INFO_REQUIRED", "reason": "Notes"}), "MORE_INFO_REQUIRED"),
+                (json!({"to_status": "SUBMITTED"}), "SUBMITTED"),
+                (json!({"to_status": "DENIED", "denial_reason": "No"}), "DENIED"),
+                (json!({"to_status": "APPEAL_SUBMITTED", "reason": "Appeal"}), "APPEAL_SUBMITTED"),
+                (json!({"to_status": "APPEAL_DENIED", "denial_reason": "Still no"}), "APPEAL_DENIED"),
+            ] {
+                decide(&app, &clinic, &first, body).await;
+                let view = read(&app, &clinic, kind, &order).await;
+                assert_eq!(status_of(&view), (expected, true, false), "{kind:?}");
+            }
+            // A newer request speaks for the order; cancelled ones are skipped.
+            let newer = app.post(&format!("/api/v1/{}/{}/approval-requests", kind.path(), order["id"].as_str().expect("id"))).token(&clinic.token).json(json!({"status": "DRAFT"})).send().await;
+            assert_eq!(status_of(&read(&app, &clinic, kind, &order).await).0, "DRAFT", "{kind:?}");
+            decide(&app, &clinic, newer.body["id"].as_str().expect("id"), json!({"to_status": "CANCELLED", "reason": "Duplicate"})).await;
+            assert_eq!(status_of(&read(&app, &clinic, kind, &order).await).0, "APPEAL_DENIED", "{kind:?}");
+        }
+        // An approval expired by the sweep: EXPIRED.
+        let order = order(&app, &clinic, Kind::Imaging, json!({})).await;
+        let request = submitted(&app, &clinic, Kind::Imaging, &order).await;
+        decide(&app, &clinic, &request, approve(utc_today() + Days::new(1))).await;
+        app.backdate_grant(&request, utc_today() - Days::new(9), utc_today() - Days::new(2)).await;
+        let swept = app.post("/api/v1/expiry-sweeps").token(&clinic.token).send().await;
+        assert_eq!(swept.body["expired"], 1);
+        assert_eq!(status_of(&read(&app, &clinic, Kind::Imaging, &order).await), ("EXPIRED", true, false));
     }
 }
