@@ -282,3 +282,104 @@ pub fn render() -> String {
     text.push('\n');
     text
 }
+
+/// Declares a set of problem responses that many operations share.
+macro_rules! problem_set {
+    ($name:ident, $doc:literal, [$(($status:literal, $response:ident)),+ $(,)?]) => {
+        #[doc = $doc]
+        pub struct $name;
+
+        impl utoipa::IntoResponses for $name {
+            fn responses() -> std::collections::BTreeMap<String, RefOr<Response>> {
+                [$(($status.to_owned(), RefOr::Ref(Ref::from_response_name(stringify!($response))))),+]
+                    .into_iter()
+                    .collect()
+            }
+        }
+    };
+}
+
+problem_set!(
+    ListProblems,
+    "The problems of a list.",
+    [
+        ("400", BadRequestProblem),
+        ("401", UnauthorizedProblem),
+        ("403", ForbiddenProblem),
+    ]
+);
+problem_set!(
+    ReadProblems,
+    "The problems of reading one resource.",
+    [
+        ("400", BadRequestProblem),
+        ("401", UnauthorizedProblem),
+        ("403", ForbiddenProblem),
+        ("404", NotFoundProblem),
+    ]
+);
+problem_set!(
+    CreateProblems,
+    "The problems of creating a resource.",
+    [
+        ("400", BadRequestProblem),
+        ("401", UnauthorizedProblem),
+        ("403", ForbiddenProblem),
+        ("413", PayloadTooLargeProblem),
+        ("415", UnsupportedMediaTypeProblem),
+        ("422", ValidationProblem),
+    ]
+);
+problem_set!(
+    CreateUniqueProblems,
+    "The problems of creating a resource with a unique key.",
+    [
+        ("400", BadRequestProblem),
+        ("401", UnauthorizedProblem),
+        ("403", ForbiddenProblem),
+        ("409", ConflictProblem),
+        ("413", PayloadTooLargeProblem),
+        ("415", UnsupportedMediaTypeProblem),
+        ("422", ValidationProblem),
+    ]
+);
+problem_set!(
+    CreateNestedProblems,
+    "The problems of creating a resource under another one.",
+    [
+        ("400", BadRequestProblem),
+        ("401", UnauthorizedProblem),
+        ("403", ForbiddenProblem),
+        ("404", NotFoundProblem),
+        ("413", PayloadTooLargeProblem),
+        ("415", UnsupportedMediaTypeProblem),
+        ("422", ValidationProblem),
+    ]
+);
+problem_set!(
+    UpdateProblems,
+    "The problems of changing a resource.",
+    [
+        ("400", BadRequestProblem),
+        ("401", UnauthorizedProblem),
+        ("403", ForbiddenProblem),
+        ("404", NotFoundProblem),
+        ("409", ConflictProblem),
+        ("412", PreconditionFailedProblem),
+        ("413", PayloadTooLargeProblem),
+        ("415", UnsupportedMediaTypeProblem),
+        ("422", ValidationProblem),
+    ]
+);
+problem_set!(
+    DeleteProblems,
+    "The problems of deleting a resource.",
+    [
+        ("400", BadRequestProblem),
+        ("401", UnauthorizedProblem),
+        ("403", ForbiddenProblem),
+        ("404", NotFoundProblem),
+        ("409", ConflictProblem),
+        ("412", PreconditionFailedProblem),
+    ]
+);

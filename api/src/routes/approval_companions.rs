@@ -208,10 +208,7 @@ async fn request_of(
     params(("id" = Uuid, Path, description = "The request's id."), ListParams),
     responses(
         (status = 200, description = "A page of entries, newest first by default.", body = Page<CommunicationView>),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 404, response = NotFoundProblem)
+        ReadProblems
     )
 )]
 #[get("/approval-requests/{id}/communications")]
@@ -244,13 +241,7 @@ pub async fn list_approval_communications(
     request_body = CreateCommunication,
     responses(
         (status = 201, description = "The new entry.", body = CommunicationView, headers(("Location" = String))),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 404, response = NotFoundProblem),
-        (status = 413, response = PayloadTooLargeProblem),
-        (status = 415, response = UnsupportedMediaTypeProblem),
-        (status = 422, response = ValidationProblem)
+        CreateNestedProblems
     )
 )]
 #[post("/approval-requests/{id}/communications")]
@@ -287,10 +278,7 @@ pub async fn create_approval_communication(
     params(("id" = Uuid, Path, description = "The request's id."), ListParams),
     responses(
         (status = 200, description = "A page of documents, newest first by default.", body = Page<DocumentView>),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 404, response = NotFoundProblem)
+        ReadProblems
     )
 )]
 #[get("/approval-requests/{id}/documents")]
@@ -326,13 +314,7 @@ pub async fn list_approval_documents(
     request_body = CreateDocument,
     responses(
         (status = 201, description = "The new document.", body = DocumentView, headers(("Location" = String))),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 404, response = NotFoundProblem),
-        (status = 413, response = PayloadTooLargeProblem),
-        (status = 415, response = UnsupportedMediaTypeProblem),
-        (status = 422, response = ValidationProblem)
+        CreateNestedProblems
     )
 )]
 #[post("/approval-requests/{id}/documents")]

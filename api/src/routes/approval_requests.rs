@@ -590,9 +590,7 @@ pub async fn insert_and_answer(
     params(ListParams, ApprovalRequestFilter),
     responses(
         (status = 200, description = "A page of approval requests.", body = Page<ApprovalRequestView>),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem)
+        ListProblems
     )
 )]
 #[get("/approval-requests")]
@@ -700,12 +698,7 @@ pub fn order_column(kind: OrderKind) -> approval_request::Column {
     responses(
         (status = 201, description = "The new request (history row 1 written).", body = ApprovalRequestView,
             headers(("Location" = String), ("ETag" = String))),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 413, response = PayloadTooLargeProblem),
-        (status = 415, response = UnsupportedMediaTypeProblem),
-        (status = 422, response = ValidationProblem)
+        CreateProblems
     )
 )]
 #[post("/approval-requests")]
@@ -792,10 +785,7 @@ pub async fn create_approval_request(
     params(("id" = Uuid, Path, description = "The request's id.")),
     responses(
         (status = 200, description = "The request.", body = ApprovalRequestView, headers(("ETag" = String))),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 404, response = NotFoundProblem)
+        ReadProblems
     )
 )]
 #[get("/approval-requests/{id}")]
@@ -823,15 +813,7 @@ pub async fn get_approval_request(
     request_body(content = UpdateApprovalRequest, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "The updated request.", body = ApprovalRequestView, headers(("ETag" = String))),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 404, response = NotFoundProblem),
-        (status = 409, response = ConflictProblem),
-        (status = 412, response = PreconditionFailedProblem),
-        (status = 413, response = PayloadTooLargeProblem),
-        (status = 415, response = UnsupportedMediaTypeProblem),
-        (status = 422, response = ValidationProblem)
+        UpdateProblems
     )
 )]
 #[patch("/approval-requests/{id}")]
@@ -950,12 +932,7 @@ pub async fn update_approval_request(
     ),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 404, response = NotFoundProblem),
-        (status = 409, response = ConflictProblem),
-        (status = 412, response = PreconditionFailedProblem)
+        DeleteProblems
     )
 )]
 #[delete("/approval-requests/{id}")]
@@ -1019,15 +996,7 @@ pub async fn delete_approval_request(
     )),
     responses(
         (status = 200, description = "The request in its new status.", body = ApprovalRequestView, headers(("ETag" = String))),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 404, response = NotFoundProblem),
-        (status = 409, response = ConflictProblem),
-        (status = 412, response = PreconditionFailedProblem),
-        (status = 413, response = PayloadTooLargeProblem),
-        (status = 415, response = UnsupportedMediaTypeProblem),
-        (status = 422, response = ValidationProblem)
+        UpdateProblems
     )
 )]
 #[post("/approval-requests/{id}/transitions")]
@@ -1125,10 +1094,7 @@ impl From<history::Model> for HistoryView {
     params(("id" = Uuid, Path, description = "The request's id."), ListParams),
     responses(
         (status = 200, description = "A page of history rows.", body = Page<HistoryView>),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 404, response = NotFoundProblem)
+        ReadProblems
     )
 )]
 #[get("/approval-requests/{id}/history")]

@@ -196,9 +196,7 @@ fn check_codes(request_type: &str, codes: &[String]) -> Result<(), ApiError> {
     params(ListParams, TemplateFilter),
     responses(
         (status = 200, description = "A page of templates.", body = Page<TemplateView>),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem)
+        ListProblems
     )
 )]
 #[get("/approval-templates")]
@@ -248,13 +246,7 @@ pub async fn list_approval_templates(
     request_body = CreateTemplate,
     responses(
         (status = 201, description = "The new template.", body = TemplateView, headers(("Location" = String), ("ETag" = String))),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 409, response = ConflictProblem),
-        (status = 413, response = PayloadTooLargeProblem),
-        (status = 415, response = UnsupportedMediaTypeProblem),
-        (status = 422, response = ValidationProblem)
+        CreateUniqueProblems
     )
 )]
 #[post("/approval-templates")]
@@ -296,10 +288,7 @@ pub async fn create_approval_template(
     params(("id" = Uuid, Path, description = "The template's id.")),
     responses(
         (status = 200, description = "The template.", body = TemplateView, headers(("ETag" = String))),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 404, response = NotFoundProblem)
+        ReadProblems
     )
 )]
 #[get("/approval-templates/{id}")]
@@ -321,15 +310,7 @@ pub async fn get_approval_template(
     request_body(content = UpdateTemplate, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "The updated template.", body = TemplateView, headers(("ETag" = String))),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 404, response = NotFoundProblem),
-        (status = 409, response = ConflictProblem),
-        (status = 412, response = PreconditionFailedProblem),
-        (status = 413, response = PayloadTooLargeProblem),
-        (status = 415, response = UnsupportedMediaTypeProblem),
-        (status = 422, response = ValidationProblem)
+        UpdateProblems
     )
 )]
 #[patch("/approval-templates/{id}")]
@@ -417,12 +398,7 @@ pub async fn update_approval_template(
     ),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 404, response = NotFoundProblem),
-        (status = 409, response = ConflictProblem),
-        (status = 412, response = PreconditionFailedProblem)
+        DeleteProblems
     )
 )]
 #[delete("/approval-templates/{id}")]

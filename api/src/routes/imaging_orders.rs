@@ -272,9 +272,7 @@ const STATUSES: &[&str] = &[
     params(ListParams, OrderFilter, ImagingOrderFilter, ApprovalFilter),
     responses(
         (status = 200, description = "A page of imaging orders.", body = Page<ImagingOrderView>),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem)
+        ListProblems
     )
 )]
 #[get("/imaging-orders")]
@@ -347,12 +345,7 @@ pub async fn list_imaging_orders(
     responses(
         (status = 201, description = "The new imaging order.", body = ImagingOrderView,
             headers(("Location" = String), ("ETag" = String))),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 413, response = PayloadTooLargeProblem),
-        (status = 415, response = UnsupportedMediaTypeProblem),
-        (status = 422, response = ValidationProblem)
+        CreateProblems
     )
 )]
 #[post("/imaging-orders")]
@@ -410,10 +403,7 @@ pub async fn create_imaging_order(
     params(("id" = Uuid, Path, description = "The imaging order's id.")),
     responses(
         (status = 200, description = "The imaging order.", body = ImagingOrderView, headers(("ETag" = String))),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 404, response = NotFoundProblem)
+        ReadProblems
     )
 )]
 #[get("/imaging-orders/{id}")]
@@ -442,15 +432,7 @@ pub async fn get_imaging_order(
     request_body(content = UpdateImagingOrder, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "The updated imaging order.", body = ImagingOrderView, headers(("ETag" = String))),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 404, response = NotFoundProblem),
-        (status = 409, response = ConflictProblem),
-        (status = 412, response = PreconditionFailedProblem),
-        (status = 413, response = PayloadTooLargeProblem),
-        (status = 415, response = UnsupportedMediaTypeProblem),
-        (status = 422, response = ValidationProblem)
+        UpdateProblems
     )
 )]
 #[patch("/imaging-orders/{id}")]
@@ -539,12 +521,7 @@ pub async fn update_imaging_order(
     ),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 404, response = NotFoundProblem),
-        (status = 409, response = ConflictProblem),
-        (status = 412, response = PreconditionFailedProblem)
+        DeleteProblems
     )
 )]
 #[delete("/imaging-orders/{id}")]

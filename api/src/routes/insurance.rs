@@ -240,10 +240,7 @@ async fn find_coverage(
     params(("patient_id" = Uuid, Path, description = "The patient's id."), ListParams, InsuranceFilter),
     responses(
         (status = 200, description = "A page of coverages.", body = Page<InsuranceView>),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 404, response = NotFoundProblem)
+        ReadProblems
     )
 )]
 #[get("/patients/{patient_id}/insurance")]
@@ -292,13 +289,7 @@ pub async fn list_insurance(
     responses(
         (status = 201, description = "The new coverage.", body = InsuranceView,
             headers(("Location" = String), ("ETag" = String))),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 404, response = NotFoundProblem),
-        (status = 413, response = PayloadTooLargeProblem),
-        (status = 415, response = UnsupportedMediaTypeProblem),
-        (status = 422, response = ValidationProblem)
+        CreateNestedProblems
     )
 )]
 #[post("/patients/{patient_id}/insurance")]
@@ -349,10 +340,7 @@ pub async fn create_insurance(
     ),
     responses(
         (status = 200, description = "The coverage.", body = InsuranceView, headers(("ETag" = String))),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 404, response = NotFoundProblem)
+        ReadProblems
     )
 )]
 #[get("/patients/{patient_id}/insurance/{coverage_id}")]
@@ -378,15 +366,7 @@ pub async fn get_insurance(
     request_body(content = UpdateInsurance, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "The updated coverage.", body = InsuranceView, headers(("ETag" = String))),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 404, response = NotFoundProblem),
-        (status = 409, response = ConflictProblem),
-        (status = 412, response = PreconditionFailedProblem),
-        (status = 413, response = PayloadTooLargeProblem),
-        (status = 415, response = UnsupportedMediaTypeProblem),
-        (status = 422, response = ValidationProblem)
+        UpdateProblems
     )
 )]
 #[patch("/patients/{patient_id}/insurance/{coverage_id}")]
@@ -463,12 +443,7 @@ pub async fn update_insurance(
     ),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 404, response = NotFoundProblem),
-        (status = 409, response = ConflictProblem),
-        (status = 412, response = PreconditionFailedProblem)
+        DeleteProblems
     )
 )]
 #[delete("/patients/{patient_id}/insurance/{coverage_id}")]

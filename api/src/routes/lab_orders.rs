@@ -275,9 +275,7 @@ fn tests_json(tests: &[LabTest]) -> serde_json::Value {
     params(ListParams, OrderFilter, LabOrderFilter, ApprovalFilter),
     responses(
         (status = 200, description = "A page of lab orders.", body = Page<LabOrderView>),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem)
+        ListProblems
     )
 )]
 #[get("/lab-orders")]
@@ -341,12 +339,7 @@ pub async fn list_lab_orders(
     responses(
         (status = 201, description = "The new lab order.", body = LabOrderView,
             headers(("Location" = String), ("ETag" = String))),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 413, response = PayloadTooLargeProblem),
-        (status = 415, response = UnsupportedMediaTypeProblem),
-        (status = 422, response = ValidationProblem)
+        CreateProblems
     )
 )]
 #[post("/lab-orders")]
@@ -402,10 +395,7 @@ pub async fn create_lab_order(
     params(("id" = Uuid, Path, description = "The lab order's id.")),
     responses(
         (status = 200, description = "The lab order.", body = LabOrderView, headers(("ETag" = String))),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 404, response = NotFoundProblem)
+        ReadProblems
     )
 )]
 #[get("/lab-orders/{id}")]
@@ -433,15 +423,7 @@ pub async fn get_lab_order(
     request_body(content = UpdateLabOrder, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "The updated lab order.", body = LabOrderView, headers(("ETag" = String))),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 404, response = NotFoundProblem),
-        (status = 409, response = ConflictProblem),
-        (status = 412, response = PreconditionFailedProblem),
-        (status = 413, response = PayloadTooLargeProblem),
-        (status = 415, response = UnsupportedMediaTypeProblem),
-        (status = 422, response = ValidationProblem)
+        UpdateProblems
     )
 )]
 #[patch("/lab-orders/{id}")]
@@ -522,12 +504,7 @@ pub async fn update_lab_order(
     ),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 404, response = NotFoundProblem),
-        (status = 409, response = ConflictProblem),
-        (status = 412, response = PreconditionFailedProblem)
+        DeleteProblems
     )
 )]
 #[delete("/lab-orders/{id}")]

@@ -174,9 +174,7 @@ const DUPLICATE_NDC: &str = "a medication with this NDC already exists";
     params(ListParams, MedicationFilter),
     responses(
         (status = 200, description = "A page of medications.", body = Page<MedicationView>),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem)
+        ListProblems
     )
 )]
 #[get("/medications")]
@@ -229,13 +227,7 @@ pub async fn list_medications(
     responses(
         (status = 201, description = "The new medication.", body = MedicationView,
             headers(("Location" = String), ("ETag" = String))),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 409, response = ConflictProblem),
-        (status = 413, response = PayloadTooLargeProblem),
-        (status = 415, response = UnsupportedMediaTypeProblem),
-        (status = 422, response = ValidationProblem)
+        CreateUniqueProblems
     )
 )]
 #[post("/medications")]
@@ -275,10 +267,7 @@ pub async fn create_medication(
     params(("id" = Uuid, Path, description = "The medication's id.")),
     responses(
         (status = 200, description = "The medication.", body = MedicationView, headers(("ETag" = String))),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 404, response = NotFoundProblem)
+        ReadProblems
     )
 )]
 #[get("/medications/{id}")]
@@ -302,15 +291,7 @@ pub async fn get_medication(
     request_body(content = UpdateMedication, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "The updated medication.", body = MedicationView, headers(("ETag" = String))),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 404, response = NotFoundProblem),
-        (status = 409, response = ConflictProblem),
-        (status = 412, response = PreconditionFailedProblem),
-        (status = 413, response = PayloadTooLargeProblem),
-        (status = 415, response = UnsupportedMediaTypeProblem),
-        (status = 422, response = ValidationProblem)
+        UpdateProblems
     )
 )]
 #[patch("/medications/{id}")]

@@ -188,9 +188,7 @@ fn check_birth_date(birth_date: NaiveDate, today: NaiveDate) -> Result<(), ApiEr
     params(ListParams, PatientFilter),
     responses(
         (status = 200, description = "A page of patients.", body = Page<PatientView>),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem)
+        ListProblems
     )
 )]
 #[get("/patients")]
@@ -237,13 +235,7 @@ pub async fn list_patients(
     responses(
         (status = 201, description = "The new patient.", body = PatientView,
             headers(("Location" = String), ("ETag" = String))),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 409, response = ConflictProblem),
-        (status = 413, response = PayloadTooLargeProblem),
-        (status = 415, response = UnsupportedMediaTypeProblem),
-        (status = 422, response = ValidationProblem)
+        CreateUniqueProblems
     )
 )]
 #[post("/patients")]
@@ -280,10 +272,7 @@ pub async fn create_patient(
     params(("id" = Uuid, Path, description = "The patient's id.")),
     responses(
         (status = 200, description = "The patient.", body = PatientView, headers(("ETag" = String))),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 404, response = NotFoundProblem)
+        ReadProblems
     )
 )]
 #[get("/patients/{id}")]
@@ -307,15 +296,7 @@ pub async fn get_patient(
     request_body(content = UpdatePatient, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "The updated patient.", body = PatientView, headers(("ETag" = String))),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 404, response = NotFoundProblem),
-        (status = 409, response = ConflictProblem),
-        (status = 412, response = PreconditionFailedProblem),
-        (status = 413, response = PayloadTooLargeProblem),
-        (status = 415, response = UnsupportedMediaTypeProblem),
-        (status = 422, response = ValidationProblem)
+        UpdateProblems
     )
 )]
 #[patch("/patients/{id}")]
@@ -384,12 +365,7 @@ pub async fn update_patient(
     ),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 404, response = NotFoundProblem),
-        (status = 409, response = ConflictProblem),
-        (status = 412, response = PreconditionFailedProblem)
+        DeleteProblems
     )
 )]
 #[delete("/patients/{id}")]

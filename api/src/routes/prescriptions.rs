@@ -318,9 +318,7 @@ fn check_prior_authorization(
     params(ListParams, OrderFilter, PrescriptionFilter, ApprovalFilter),
     responses(
         (status = 200, description = "A page of prescriptions.", body = Page<PrescriptionView>),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem)
+        ListProblems
     )
 )]
 #[get("/prescriptions")]
@@ -389,12 +387,7 @@ pub async fn list_prescriptions(
     responses(
         (status = 201, description = "The new prescription.", body = PrescriptionView,
             headers(("Location" = String), ("ETag" = String))),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 413, response = PayloadTooLargeProblem),
-        (status = 415, response = UnsupportedMediaTypeProblem),
-        (status = 422, response = ValidationProblem)
+        CreateProblems
     )
 )]
 #[post("/prescriptions")]
@@ -457,10 +450,7 @@ pub async fn create_prescription(
     params(("id" = Uuid, Path, description = "The prescription's id.")),
     responses(
         (status = 200, description = "The prescription.", body = PrescriptionView, headers(("ETag" = String))),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 404, response = NotFoundProblem)
+        ReadProblems
     )
 )]
 #[get("/prescriptions/{id}")]
@@ -489,15 +479,7 @@ pub async fn get_prescription(
     request_body(content = UpdatePrescription, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "The updated prescription.", body = PrescriptionView, headers(("ETag" = String))),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 404, response = NotFoundProblem),
-        (status = 409, response = ConflictProblem),
-        (status = 412, response = PreconditionFailedProblem),
-        (status = 413, response = PayloadTooLargeProblem),
-        (status = 415, response = UnsupportedMediaTypeProblem),
-        (status = 422, response = ValidationProblem)
+        UpdateProblems
     )
 )]
 #[patch("/prescriptions/{id}")]
@@ -597,12 +579,7 @@ pub async fn update_prescription(
     ),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 404, response = NotFoundProblem),
-        (status = 409, response = ConflictProblem),
-        (status = 412, response = PreconditionFailedProblem)
+        DeleteProblems
     )
 )]
 #[delete("/prescriptions/{id}")]

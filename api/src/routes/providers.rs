@@ -175,9 +175,7 @@ const DUPLICATE_NPI: &str = "a provider with this NPI already exists";
     params(ListParams, ProviderFilter),
     responses(
         (status = 200, description = "A page of providers.", body = Page<ProviderView>),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem)
+        ListProblems
     )
 )]
 #[get("/providers")]
@@ -220,13 +218,7 @@ pub async fn list_providers(
     responses(
         (status = 201, description = "The new provider.", body = ProviderView,
             headers(("Location" = String), ("ETag" = String))),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 409, response = ConflictProblem),
-        (status = 413, response = PayloadTooLargeProblem),
-        (status = 415, response = UnsupportedMediaTypeProblem),
-        (status = 422, response = ValidationProblem)
+        CreateUniqueProblems
     )
 )]
 #[post("/providers")]
@@ -262,10 +254,7 @@ pub async fn create_provider(
     params(("id" = Uuid, Path, description = "The provider's id.")),
     responses(
         (status = 200, description = "The provider.", body = ProviderView, headers(("ETag" = String))),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 404, response = NotFoundProblem)
+        ReadProblems
     )
 )]
 #[get("/providers/{id}")]
@@ -289,15 +278,7 @@ pub async fn get_provider(
     request_body(content = UpdateProvider, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "The updated provider.", body = ProviderView, headers(("ETag" = String))),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 404, response = NotFoundProblem),
-        (status = 409, response = ConflictProblem),
-        (status = 412, response = PreconditionFailedProblem),
-        (status = 413, response = PayloadTooLargeProblem),
-        (status = 415, response = UnsupportedMediaTypeProblem),
-        (status = 422, response = ValidationProblem)
+        UpdateProblems
     )
 )]
 #[patch("/providers/{id}")]
@@ -362,12 +343,7 @@ pub async fn update_provider(
     ),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 404, response = NotFoundProblem),
-        (status = 409, response = ConflictProblem),
-        (status = 412, response = PreconditionFailedProblem)
+        DeleteProblems
     )
 )]
 #[delete("/providers/{id}")]

@@ -94,9 +94,7 @@ pub struct ApprovalMetrics {
     params(MetricsPeriod),
     responses(
         (status = 200, description = "The figures.", body = ApprovalMetrics),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem)
+        ListProblems
     )
 )]
 #[get("/reports/approval-metrics")]

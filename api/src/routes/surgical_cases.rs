@@ -272,9 +272,7 @@ fn codes_json(codes: &[String]) -> serde_json::Value {
     params(ListParams, OrderFilter, SurgicalCaseFilter, ApprovalFilter),
     responses(
         (status = 200, description = "A page of surgical cases.", body = Page<SurgicalCaseView>),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem)
+        ListProblems
     )
 )]
 #[get("/surgical-cases")]
@@ -340,12 +338,7 @@ pub async fn list_surgical_cases(
     responses(
         (status = 201, description = "The new surgical case.", body = SurgicalCaseView,
             headers(("Location" = String), ("ETag" = String))),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 413, response = PayloadTooLargeProblem),
-        (status = 415, response = UnsupportedMediaTypeProblem),
-        (status = 422, response = ValidationProblem)
+        CreateProblems
     )
 )]
 #[post("/surgical-cases")]
@@ -406,10 +399,7 @@ pub async fn create_surgical_case(
     params(("id" = Uuid, Path, description = "The surgical case's id.")),
     responses(
         (status = 200, description = "The surgical case.", body = SurgicalCaseView, headers(("ETag" = String))),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 404, response = NotFoundProblem)
+        ReadProblems
     )
 )]
 #[get("/surgical-cases/{id}")]
@@ -439,15 +429,7 @@ pub async fn get_surgical_case(
     request_body(content = UpdateSurgicalCase, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "The updated surgical case.", body = SurgicalCaseView, headers(("ETag" = String))),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 404, response = NotFoundProblem),
-        (status = 409, response = ConflictProblem),
-        (status = 412, response = PreconditionFailedProblem),
-        (status = 413, response = PayloadTooLargeProblem),
-        (status = 415, response = UnsupportedMediaTypeProblem),
-        (status = 422, response = ValidationProblem)
+        UpdateProblems
     )
 )]
 #[patch("/surgical-cases/{id}")]
@@ -538,12 +520,7 @@ pub async fn update_surgical_case(
     ),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem),
-        (status = 404, response = NotFoundProblem),
-        (status = 409, response = ConflictProblem),
-        (status = 412, response = PreconditionFailedProblem)
+        DeleteProblems
     )
 )]
 #[delete("/surgical-cases/{id}")]

@@ -107,9 +107,7 @@ pub struct WorkQueueItem {
     params(WorkQueueParams),
     responses(
         (status = 200, description = "A page of the queue.", body = Page<WorkQueueItem>),
-        (status = 400, response = BadRequestProblem),
-        (status = 401, response = UnauthorizedProblem),
-        (status = 403, response = ForbiddenProblem)
+        ListProblems
     )
 )]
 #[get("/work-queue")]
