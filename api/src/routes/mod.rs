@@ -1,5 +1,5 @@
 //! One module per resource, each with a `configure` that registers its handlers with
-//! `.service(...)` (never `.route(...)`, which would hide them from the OpenAPI document).
+//! `.service(...)` (never with `route`, which would hide them from the OpenAPI document).
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
