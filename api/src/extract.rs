@@ -111,10 +111,47 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             "must be a JSON object",
         ));
     }
+    if let Some(field) = nul_in(&document, String::new()) {
+        return Err(ApiError::invalid(
+            field,
+            "nul_character",
+            "must not contain NUL characters",
+        ));
+    }
     serde_path_to_error::deserialize(document).map_err(|error| {
         let path = error.path().to_string();
         data_error(&path, error.inner())
     })
+}
+
+/// The path of the first string (or key) holding a NUL character: text no database keeps.
+fn nul_in(value: &serde_json::Value, path: String) -> Option<String> {
+    let join = |key: &str| {
+        if path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match value {
+        serde_json::Value::String(text) if text.contains('\0') => Some(if path.is_empty() {
+            "body".to_owned()
+        } else {
+            path
+        }),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(index, item)| nul_in(item, format!("{path}[{index}]"))),
+        serde_json::Value::Object(map) => map.iter().find_map(|(key, item)| {
+            if key.contains('\0') {
+                Some(join("(key)"))
+            } else {
+                nul_in(item, join(key))
+            }
+        }),
+        _ => None,
+    }
 }
 
 /// A serde data error as a 422 on the field it concerns.
@@ -304,6 +341,15 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let pairs = form_urlencoded::parse(req.query_string().as_bytes());
+        if pairs
+            .clone()
+            .any(|(key, value)| key.contains('\0') || value.contains('\0'))
+        {
+            return ready(Err(ApiError::bad_request(
+                "invalid_query",
+                "query parameters must not contain NUL characters",
+            )));
+        }
         let parsed = serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(pairs))
             .map(Query)
             .map_err(|error| {

@@ -94,4 +94,19 @@ api_tests! {
         let reply = app.get("/healthz").header("x-request-id", "bad id with spaces").send().await;
         assert_ne!(reply.header("x-request-id"), Some("bad id with spaces"));
     }
+
+    async fn nul_characters_are_refused_before_any_database_sees_them(app: TestApp) {
+        let tenant = app.tenant("GH", "UTC").await;
+        let token = app.token(&tenant, &["ADMIN"]);
+        let reply = app.post("/api/v1/patients").token(&token)
+            .json(json!({"mrn": "M-1", "given_name": "A\u{0}B", "family_name": "Lee", "birth_date": "1990-01-01", "sex": "FEMALE"})).send().await;
+        assert_eq!(reply.invalid_fields(), vec!["given_name"]);
+        assert_eq!(reply.body["errors"][0]["code"], "nul_character");
+        let reply = app.post("/api/v1/lab-orders").token(&token)
+            .json(json!({"tests": [{"test_name": "x\u{0}"}]})).send().await;
+        assert_eq!(reply.invalid_fields(), vec!["tests[0].test_name"]);
+        app.get("/api/v1/patients?name=a%00b").token(&token).send().await.problem(400, "invalid_query");
+        app.get("/api/v1/patients?mrn=%00").token(&token).send().await.problem(400, "invalid_query");
+        assert_eq!(app.get("/api/v1/patients").token(&token).send().await.body["total"], 0);
+    }
 }
