@@ -148,36 +148,35 @@ impl KindSql {
         }
     }
 
-    /// `approval_status`, DOMAIN.md §3's precedence, first match wins.
+    /// `approval_status`, DOMAIN.md §3's precedence, first match wins. Each correlated subquery
+    /// appears once, and the CASE stops at the first match, so an order costs a few index
+    /// lookups.
     pub fn approval_status(&self) -> String {
         let t = self.table;
-        let newest = |what: &str| {
+        let d = self.d();
+        let requests = self.requests();
+        // Rules 4 and 5 at once, from the newest request that is not CANCELLED: its status when
+        // it is one of rule 4's, EXPIRED when it expired or holds a lapsed grant, else NULL. Past
+        // rules 1 to 3, NULL means the order has no such request (a grant it holds would be
+        // valid, or lapsed).
+        let newest = format!(
+            "(SELECT CASE \
+               WHEN r.status IN ('DRAFT', 'PENDING_SUBMISSION', 'SUBMITTED', 'UNDER_REVIEW', 'MORE_INFO_REQUIRED', \
+                    'DENIED', 'APPEAL_SUBMITTED', 'APPEAL_DENIED') THEN r.status \
+               WHEN r.status = 'EXPIRED' OR ({HOLDS_GRANT} AND r.expiration_date < {d}) THEN 'EXPIRED' \
+               ELSE NULL END \
+             {requests} AND r.status <> 'CANCELLED' ORDER BY r.approval_number DESC LIMIT 1)"
+        );
+        let valid = |kind: &str| {
             format!(
-                "(SELECT {what} {requests} AND r.status <> 'CANCELLED' ORDER BY r.approval_number DESC LIMIT 1)",
-                requests = self.requests()
+                "EXISTS (SELECT 1 {requests} AND {HOLDS_GRANT} AND r.expiration_date >= {d}{kind})"
             )
         };
-        let newest_status = newest("r.status");
-        let newest_lapsed = newest(&format!(
-            "CASE WHEN {HOLDS_GRANT} AND r.expiration_date < {d} THEN 1 ELSE 0 END",
-            d = self.d()
-        ));
-        let active = self.active_request();
-        let active_full = format!(
-            "(SELECT CASE WHEN r.grant_kind = 'FULL' THEN 1 ELSE 0 END {requests} AND r.id = {active})",
-            requests = self.requests()
-        );
-        let recorded_lapsed = match self.kind {
-            OrderKind::Pharmacy => format!(
-                "WHEN {newest_status} IS NULL AND {t}.prior_authorization_number IS NOT NULL \
-                 AND {t}.prior_authorization_expiry IS NOT NULL AND {t}.prior_authorization_expiry < {d} \
-                 THEN 'PRIOR_AUTH_EXPIRED' ",
-                d = self.d()
-            ),
-            _ => String::new(),
-        };
         let otherwise = match self.kind {
-            OrderKind::Pharmacy => "'PRIOR_AUTH_REQUIRED'".to_owned(),
+            OrderKind::Pharmacy => format!(
+                "CASE WHEN {t}.prior_authorization_number IS NOT NULL AND {t}.prior_authorization_expiry IS NOT NULL \
+                 AND {t}.prior_authorization_expiry < {d} THEN 'PRIOR_AUTH_EXPIRED' ELSE 'PRIOR_AUTH_REQUIRED' END"
+            ),
             OrderKind::Surgery => {
                 format!(
                     "CASE WHEN {t}.is_emergency THEN 'EMERGENCY_APPROVAL_REQUIRED' ELSE 'APPROVAL_REQUIRED' END"
@@ -190,15 +189,14 @@ impl KindSql {
              WHEN {t}.status = 'CANCELLED' THEN 'NOT_REQUIRED' \
              WHEN {coverage} IS NULL THEN 'NO_INSURANCE' \
              WHEN NOT {rule} THEN 'NOT_REQUIRED' \
-             WHEN {active} IS NOT NULL THEN (CASE WHEN {active_full} = 1 THEN 'APPROVED' ELSE 'PARTIALLY_APPROVED' END) \
+             WHEN {valid_full} THEN 'APPROVED' \
+             WHEN {valid_any} THEN 'PARTIALLY_APPROVED' \
              WHEN {recorded_valid} THEN 'APPROVED' \
-             WHEN {newest_status} IN ('DRAFT', 'PENDING_SUBMISSION', 'SUBMITTED', 'UNDER_REVIEW', 'MORE_INFO_REQUIRED', \
-                  'DENIED', 'APPEAL_SUBMITTED', 'APPEAL_DENIED') THEN {newest_status} \
-             WHEN {newest_status} = 'EXPIRED' OR {newest_lapsed} = 1 THEN 'EXPIRED' \
-             {recorded_lapsed}\
-             ELSE {otherwise} END)",
+             ELSE COALESCE({newest}, {otherwise}) END)",
             coverage = self.coverage(),
             rule = self.rule(),
+            valid_full = valid(" AND r.grant_kind = 'FULL'"),
+            valid_any = valid(""),
             recorded_valid = self.recorded_valid(),
         )
     }
