@@ -17,4 +17,6 @@ token=$("$bin" token --tenant "$code" --role ADMIN --role CLINICIAN --role COORD
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
-python3 scripts/bench.py --base "http://127.0.0.1:$port" --token "$token" --orders "${ORDERS:-2000}"
+after=""
+case "$DATABASE_URL" in postgres*) after="psql '$DATABASE_URL' -qc ANALYZE" ;; esac
+python3 scripts/bench.py --base "http://127.0.0.1:$port" --token "$token" --orders "${ORDERS:-2000}" --after-seed "$after"

@@ -165,8 +165,10 @@ pub async fn get_work_queue(
         .map(|s| format!("'{s}'"))
         .collect::<Vec<_>>()
         .join(", ");
+    // Materialized: every order's fields are computed once, then filtered, counted, sorted
+    // and paged (PostgreSQL would otherwise compute them again for the rows it returns).
     let queue = format!(
-        "SELECT * FROM ({}) q WHERE q.approval_status NOT IN ({not_requiring})",
+        "WITH q AS MATERIALIZED ({}) SELECT {{columns}} FROM q WHERE q.approval_status NOT IN ({not_requiring})",
         branches.join(" UNION ALL ")
     );
     let values = [sea_orm::Value::from(caller.tenant_id())];
@@ -174,7 +176,7 @@ pub async fn get_work_queue(
         .db
         .query_one_raw(Statement::from_sql_and_values(
             backend,
-            format!("SELECT COUNT(*) AS total FROM ({queue}) counted"),
+            queue.replace("{columns}", "COUNT(*) AS total"),
             values.clone(),
         ))
         .await?
@@ -185,7 +187,10 @@ pub async fn get_work_queue(
         .db
         .query_all_raw(Statement::from_sql_and_values(
             backend,
-            format!("{queue} ORDER BY q.urgency_rank, q.service_date, q.order_number LIMIT {limit} OFFSET {offset}"),
+            format!(
+                "{} ORDER BY q.urgency_rank, q.service_date, q.order_number LIMIT {limit} OFFSET {offset}",
+                queue.replace("{columns}", "*")
+            ),
             values,
         ))
         .await?;
