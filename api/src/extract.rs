@@ -28,6 +28,30 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let raw = RawJson::from_request(req, payload);
+        Box::pin(async move { raw.await?.parse().map(ValidJson) })
+    }
+}
+
+/// A JSON body read but not yet parsed (415 and 413 checked): for handlers that must answer
+/// 404 and 403 before judging the body (transitions, DOMAIN.md §2.1's order of checks).
+#[derive(Debug)]
+pub struct RawJson(actix_web::web::Bytes);
+
+impl RawJson {
+    /// Parses and validates the body (400 for syntax, 422 for values).
+    pub fn parse<T: DeserializeOwned + Validate>(&self) -> Result<T, ApiError> {
+        let value: T = parse_json(&self.0)?;
+        value.validate().map_err(validation_error)?;
+        Ok(value)
+    }
+}
+
+impl FromRequest for RawJson {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let is_json = matches!(
             req.mime_type(),
             Ok(Some(mime)) if mime.type_() == "application"
@@ -60,9 +84,7 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
                 }
                 body.extend_from_slice(&chunk);
             }
-            let value: T = parse_json(&body)?;
-            value.validate().map_err(validation_error)?;
-            Ok(ValidJson(value))
+            Ok(RawJson(body.freeze()))
         })
     }
 }

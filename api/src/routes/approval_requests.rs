@@ -28,7 +28,7 @@ use crate::approval::state::{
 use crate::auth::{Caller, Permission, Role};
 use crate::db::{self, delete_versioned, find_in_tenant, scoped};
 use crate::error::ApiError;
-use crate::extract::{IfMatch, Query, ValidJson};
+use crate::extract::{IfMatch, Query, RawJson, ValidJson};
 use crate::list::{ListParams, Page, values};
 use crate::openapi::*;
 use crate::orders::{immutable, reference};
@@ -1005,11 +1005,13 @@ pub async fn transition_approval_request(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     if_match: IfMatch,
-    ValidJson(body): ValidJson<TransitionRequest>,
+    raw: RawJson,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::Read)?;
     let current =
         find_in_tenant::<approval_request::Entity, _>(&state.db, caller.tenant_id(), *id).await?;
+    // The body is judged only now: another tenant's request answers 404 whatever the body.
+    let body: TransitionRequest = raw.parse()?;
     authorize_transition(&caller, &current, body.to_status)?;
     let with_if_match = if_match.check(current.version)?;
     let next = service::transition(

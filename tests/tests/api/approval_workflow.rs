@@ -475,6 +475,9 @@ api_tests! {
         app.patch(&base).token(&other.token).json(json!({"service_description": "X"})).send().await.problem(404, "not_found");
         app.delete(&base).token(&other.token).send().await.problem(404, "not_found");
         app.transition(&other.token, id, json!({"to_status": "PENDING_SUBMISSION"})).await.problem(404, "not_found");
+        // 404 comes before the body is judged.
+        app.transition(&other.token, id, json!({"to_status": "SOMEWHERE"})).await.problem(404, "not_found");
+        app.transition(&other.token, id, json!({"to_status": "APPROVED"})).await.problem(404, "not_found");
         for companion in ["history", "communications", "documents"] {
             app.get(&format!("{base}/{companion}")).token(&other.token).send().await.problem(404, "not_found");
         }
