@@ -592,4 +592,42 @@ api_tests! {
         app.get("/api/v1/approval-requests?expiring_within_days=400").token(&clinic.token).send().await.problem(400, "invalid_query");
         app.get("/api/v1/approval-requests?status=DONE").token(&clinic.token).send().await.problem(400, "invalid_query");
     }
+
+    async fn concurrent_sweeps_expire_each_grant_once(app: TestApp) {
+        let clinic = insured_clinic(&app, "GH").await;
+        let mut ids = Vec::new();
+        for _ in 0..6 {
+            let request = request_in(&app, &clinic, "APPROVED").await;
+            let id = request["id"].as_str().expect("id").to_owned();
+            app.backdate_grant(&id, today() - Days::new(20), today() - Days::new(1)).await;
+            ids.push(id);
+        }
+        // Two instances sweeping the same database at once.
+        let (first, second) = futures_util::future::join(
+            api::approval::sweep::run(&app.db, None),
+            api::approval::sweep::run(&app.db, None),
+        )
+        .await;
+        assert_eq!(first.expect("sweep") + second.expect("sweep"), 6);
+        for id in &ids {
+            let history = history_of(&app, &clinic, id).await;
+            assert_eq!(history.iter().filter(|h| h["to_status"] == "EXPIRED").count(), 1, "{id}");
+        }
+        assert_eq!(api::approval::sweep::run(&app.db, None).await.expect("sweep"), 0);
+    }
+
+    async fn approval_numbers_stay_gapless_under_concurrency(app: TestApp) {
+        let clinic = insured_clinic(&app, "GH").await;
+        let body = json!({"patient_id": clinic.patient_id, "request_type": "DME"});
+        let replies = join_all((0..20).map(|_| app.post("/api/v1/approval-requests").token(&clinic.token).json(body.clone()).send())).await;
+        let mut numbers: Vec<String> = replies
+            .iter()
+            .map(|r| {
+                assert_eq!(r.status, 201, "{}", r.body);
+                r.body["approval_number"].as_str().expect("number").to_owned()
+            })
+            .collect();
+        numbers.sort();
+        assert_eq!(numbers, (1..=20).map(|n| format!("APR-GH-{n:06}")).collect::<Vec<_>>());
+    }
 }
