@@ -328,10 +328,7 @@ macro_rules! order_endpoints {
             params(("id" = Uuid, Path, description = $id_doc)),
             responses(
                 (status = 200, description = "The order's approval summary.", body = ApprovalSummary),
-                (status = 400, response = BadRequestProblem),
-                (status = 401, response = UnauthorizedProblem),
-                (status = 403, response = ForbiddenProblem),
-                (status = 404, response = NotFoundProblem)
+                ReadProblems
             )
         )]
         #[get($summary_route)]
@@ -358,13 +355,7 @@ macro_rules! order_endpoints {
             responses(
                 (status = 201, description = "The new request.", body = ApprovalRequestView,
                     headers(("Location" = String), ("ETag" = String))),
-                (status = 400, response = BadRequestProblem),
-                (status = 401, response = UnauthorizedProblem),
-                (status = 403, response = ForbiddenProblem),
-                (status = 404, response = NotFoundProblem),
-                (status = 413, response = PayloadTooLargeProblem),
-                (status = 415, response = UnsupportedMediaTypeProblem),
-                (status = 422, response = ValidationProblem)
+                CreateNestedProblems
             )
         )]
         #[post($route)]
@@ -386,10 +377,7 @@ macro_rules! order_endpoints {
             params(("id" = Uuid, Path, description = $id_doc), ListParams),
             responses(
                 (status = 200, description = "A page of the order's requests.", body = Page<ApprovalRequestView>),
-                (status = 400, response = BadRequestProblem),
-                (status = 401, response = UnauthorizedProblem),
-                (status = 403, response = ForbiddenProblem),
-                (status = 404, response = NotFoundProblem)
+                ReadProblems
             )
         )]
         #[get($route)]
