@@ -12,8 +12,8 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::lab_orders::ServiceOrderStatus;
-use super::tenant::{today, zone};
-use super::{created, decorate, decorate_one, delete_one, ok, required};
+use super::tenant::zone;
+use super::{created, decorate_one, delete_one, ok, order_page, required};
 use crate::approval::fields::{ApprovalFields, ApprovalFilter, Recorded};
 use crate::approval::prefill::OrderKind;
 use crate::auth::{Caller, Permission};
@@ -306,36 +306,18 @@ pub async fn list_imaging_orders(
     if let Some(provider) = filter.ordering_provider_id {
         query = query.filter(imaging_order::Column::OrderingProviderId.eq(provider));
     }
-    let query = approval.apply(
-        query,
-        KIND,
-        state.db.get_database_backend(),
-        today(&caller.tenant),
-    )?;
-    let page = page
-        .fetch(
-            &state.db,
-            query,
-            SORT_FIELDS,
-            imaging_order::Column::Id,
-            |m| m,
-        )
-        .await?;
-    let items = decorate::<imaging_order::Entity, _>(
+    order_page::<imaging_order::Entity, _>(
         &state,
         &caller,
         KIND,
-        page.items,
+        query,
+        &page,
+        &approval,
+        SORT_FIELDS,
         RECORDED,
         ImagingOrderView::new,
     )
-    .await?;
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        total: page.total,
-        limit: page.limit,
-        offset: page.offset,
-    }))
+    .await
 }
 
 /// Create an imaging order (CLINICIAN, ADMIN)

@@ -11,8 +11,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::tenant::{today, zone};
-use super::{created, decorate, decorate_one, delete_one, ok, required};
+use super::tenant::zone;
+use super::{created, decorate_one, delete_one, ok, order_page, required};
 use crate::approval::fields::{ApprovalFields, ApprovalFilter, Recorded};
 use crate::approval::prefill::OrderKind;
 use crate::auth::{Caller, Permission};
@@ -306,30 +306,18 @@ pub async fn list_lab_orders(
     if let Some(provider) = filter.ordering_provider_id {
         query = query.filter(lab_order::Column::OrderingProviderId.eq(provider));
     }
-    let query = approval.apply(
-        query,
-        KIND,
-        state.db.get_database_backend(),
-        today(&caller.tenant),
-    )?;
-    let page = page
-        .fetch(&state.db, query, SORT_FIELDS, lab_order::Column::Id, |m| m)
-        .await?;
-    let items = decorate::<lab_order::Entity, _>(
+    order_page::<lab_order::Entity, _>(
         &state,
         &caller,
         KIND,
-        page.items,
+        query,
+        &page,
+        &approval,
+        SORT_FIELDS,
         RECORDED,
         LabOrderView::new,
     )
-    .await?;
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        total: page.total,
-        limit: page.limit,
-        offset: page.offset,
-    }))
+    .await
 }
 
 /// Create a lab order (CLINICIAN, ADMIN)

@@ -184,3 +184,43 @@ where
         .pop()
         .ok_or(ApiError::Internal)
 }
+
+/// A page of orders of one kind: the computed-field filters applied before paging, then the
+/// page decorated with its computed fields.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "each argument is one part of the kind's list"
+)]
+pub async fn order_page<E, V>(
+    state: &AppState,
+    caller: &Caller,
+    kind: crate::approval::prefill::OrderKind,
+    query: sea_orm::Select<E>,
+    page: &crate::list::ListParams,
+    approval: &crate::approval::fields::ApprovalFilter,
+    fields: &[(&str, E::Column)],
+    recorded: impl Fn(&E::Model) -> Option<crate::approval::fields::Recorded>,
+    make: impl Fn(E::Model, crate::approval::fields::ApprovalFields) -> V,
+) -> Result<HttpResponse, ApiError>
+where
+    E: TenantOwned,
+    E::Model: Sync,
+    V: Serialize,
+{
+    let query = approval.apply(
+        query,
+        kind,
+        state.db.get_database_backend(),
+        tenant::today(&caller.tenant),
+    )?;
+    let page = page
+        .fetch(&state.db, query, fields, E::id_column(), |m| m)
+        .await?;
+    let items = decorate::<E, V>(state, caller, kind, page.items, recorded, make).await?;
+    Ok(HttpResponse::Ok().json(crate::list::Page {
+        items,
+        total: page.total,
+        limit: page.limit,
+        offset: page.offset,
+    }))
+}

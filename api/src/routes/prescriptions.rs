@@ -14,7 +14,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::tenant::{today, zone};
-use super::{created, decorate, decorate_one, delete_one, ok, required};
+use super::{created, decorate_one, delete_one, ok, order_page, required};
 use crate::approval::fields::{ApprovalFields, ApprovalFilter, Recorded};
 use crate::approval::prefill::OrderKind;
 use crate::auth::{Caller, Permission};
@@ -348,36 +348,18 @@ pub async fn list_prescriptions(
     if let Some(required) = filter.prior_authorization_required {
         query = query.filter(prescription::Column::PriorAuthorizationRequired.eq(required));
     }
-    let query = approval.apply(
-        query,
-        KIND,
-        state.db.get_database_backend(),
-        today(&caller.tenant),
-    )?;
-    let page = page
-        .fetch(
-            &state.db,
-            query,
-            SORT_FIELDS,
-            prescription::Column::Id,
-            |m| m,
-        )
-        .await?;
-    let items = decorate::<prescription::Entity, _>(
+    order_page::<prescription::Entity, _>(
         &state,
         &caller,
         KIND,
-        page.items,
+        query,
+        &page,
+        &approval,
+        SORT_FIELDS,
         RECORDED,
         PrescriptionView::new,
     )
-    .await?;
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        total: page.total,
-        limit: page.limit,
-        offset: page.offset,
-    }))
+    .await
 }
 
 /// Create a prescription (CLINICIAN, ADMIN)

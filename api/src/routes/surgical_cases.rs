@@ -12,8 +12,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::tenant::{today, zone};
-use super::{created, decorate, decorate_one, delete_one, ok, required};
+use super::tenant::zone;
+use super::{created, decorate_one, delete_one, ok, order_page, required};
 use crate::approval::fields::{ApprovalFields, ApprovalFilter, Recorded};
 use crate::approval::prefill::OrderKind;
 use crate::auth::{Caller, Permission};
@@ -299,36 +299,18 @@ pub async fn list_surgical_cases(
     if let Some(surgeon) = filter.primary_surgeon_id {
         query = query.filter(surgical_case::Column::PrimarySurgeonId.eq(surgeon));
     }
-    let query = approval.apply(
-        query,
-        KIND,
-        state.db.get_database_backend(),
-        today(&caller.tenant),
-    )?;
-    let page = page
-        .fetch(
-            &state.db,
-            query,
-            SORT_FIELDS,
-            surgical_case::Column::Id,
-            |m| m,
-        )
-        .await?;
-    let items = decorate::<surgical_case::Entity, _>(
+    order_page::<surgical_case::Entity, _>(
         &state,
         &caller,
         KIND,
-        page.items,
+        query,
+        &page,
+        &approval,
+        SORT_FIELDS,
         RECORDED,
         SurgicalCaseView::new,
     )
-    .await?;
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        total: page.total,
-        limit: page.limit,
-        offset: page.offset,
-    }))
+    .await
 }
 
 /// Create a surgical case (CLINICIAN, ADMIN)
