@@ -164,18 +164,22 @@ where
                     approved_quantity: request.approved_quantity,
                     source: ApprovalSource::Request,
                 }),
-                // No valid request, and APPROVED: the recorded prior authorization is valid.
-                None if status == "APPROVED" => recorded(id).map(|r| ActiveApproval {
-                    id: None,
-                    approval_number: None,
-                    authorization_number: r.number,
-                    status: "APPROVED".to_owned(),
-                    effective_date: None,
-                    expiration_date: r.expiry,
-                    approved_quantity: None,
-                    source: ApprovalSource::Prescription,
-                }),
-                None => None,
+                // No valid request: a prescription's recorded prior authorization, when valid on
+                // D (today, for a prescription).
+                None => recorded(id)
+                    .filter(|r| {
+                        r.number.is_some() && r.expiry.is_some_and(|expiry| expiry >= today)
+                    })
+                    .map(|r| ActiveApproval {
+                        id: None,
+                        approval_number: None,
+                        authorization_number: r.number,
+                        status: "APPROVED".to_owned(),
+                        effective_date: None,
+                        expiration_date: r.expiry,
+                        approved_quantity: None,
+                        source: ApprovalSource::Prescription,
+                    }),
             };
             let fields = ApprovalFields {
                 requires_approval: !NOT_REQUIRING.contains(&status.as_str()),

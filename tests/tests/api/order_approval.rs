@@ -300,6 +300,16 @@ api_tests! {
             "id": null, "approval_number": null, "authorization_number": "PA-778812", "status": "APPROVED",
             "effective_date": null, "expiration_date": expiry.to_string(), "approved_quantity": null, "source": "PRESCRIPTION"
         }));
+        // Without coverage in force the order needs nothing, but the authorization is still valid.
+        let uninsured = app.clinic("NI", "UTC").await;
+        let medication = app.create(&uninsured.token, "/api/v1/medications", json!({"display_name": "Humira", "ndc_number": "0074-0554-02", "formulary_status": "PRIOR_AUTH"})).await;
+        let covered_elsewhere = app.create(&uninsured.token, "/api/v1/prescriptions", json!({
+            "patient_id": uninsured.patient_id, "prescriber_id": uninsured.provider_id, "medication_id": medication["id"],
+            "quantity_prescribed": 1, "quantity_unit": "pen", "diagnosis_code": "M05.79",
+            "prior_authorization_number": "PA-9", "prior_authorization_expiry": expiry.to_string()
+        })).await;
+        assert_eq!(status_of(&covered_elsewhere), ("NO_INSURANCE", false, true));
+        assert_eq!(covered_elsewhere["active_approval"]["source"], "PRESCRIPTION");
         let lapsed = order(&app, &clinic, Kind::Rx, json!({"prior_authorization_number": "PA-1", "prior_authorization_expiry": (utc_today() - Days::new(1)).to_string()})).await;
         assert_eq!(status_of(&lapsed), ("PRIOR_AUTH_EXPIRED", true, false));
         // A request takes over from the lapsed recorded authorization.
