@@ -102,7 +102,8 @@ pub struct Claims {
 /// Keys and rules for signing and checking tokens.
 pub struct JwtKeys {
     decoding: Vec<(Algorithm, DecodingKey)>,
-    encoding: (Algorithm, EncodingKey),
+    /// None when only a public key is configured: tokens come from an identity provider.
+    encoding: Option<(Algorithm, EncodingKey)>,
     issuer: String,
     audience: String,
     development: bool,
@@ -163,12 +164,6 @@ impl JwtKeys {
             decoding.push((Algorithm::HS256, DecodingKey::from_secret(secret)));
             encoding = Some((Algorithm::HS256, EncodingKey::from_secret(secret)));
         }
-        let encoding = match encoding {
-            Some(encoding) => encoding,
-            // RS256 verification only: this process cannot sign, which is right for a service
-            // whose tokens come from an identity provider.
-            None => (Algorithm::HS256, EncodingKey::from_secret(&[])),
-        };
         Ok(Self {
             decoding,
             encoding,
@@ -193,7 +188,11 @@ impl JwtKeys {
 
     /// Signs `claims` with the configured signing key.
     pub fn sign(&self, claims: &Claims) -> anyhow::Result<String> {
-        let (algorithm, key) = &self.encoding;
+        let Some((algorithm, key)) = &self.encoding else {
+            anyhow::bail!(
+                "only a public key is configured, so this process cannot sign tokens; set JWT_SECRET or JWT_PRIVATE_KEY_FILE"
+            );
+        };
         Ok(jsonwebtoken::encode(&Header::new(*algorithm), claims, key)?)
     }
 
@@ -328,4 +327,78 @@ fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
         ));
     }
     Ok(token.trim().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/fixtures")
+            .join(name)
+    }
+
+    fn claims() -> Claims {
+        let now = chrono::Utc::now().timestamp();
+        Claims {
+            sub: "u".into(),
+            tenant_id: Uuid::nil(),
+            roles: vec!["ADMIN".into()],
+            exp: now + 60,
+            iat: now,
+            iss: "approvals".into(),
+            aud: "approvals-api".into(),
+        }
+    }
+
+    fn args() -> JwtArgs {
+        JwtArgs {
+            jwt_issuer: "approvals".into(),
+            jwt_audience: "approvals-api".into(),
+            ..JwtArgs::default()
+        }
+    }
+
+    #[test]
+    fn rs256_keys_sign_and_verify() {
+        let keys = JwtKeys::from_args(&JwtArgs {
+            jwt_public_key_file: Some(fixture("jwt-rs256-public.pem")),
+            jwt_private_key_file: Some(fixture("jwt-rs256-private.pem")),
+            ..args()
+        })
+        .expect("keys");
+        assert!(!keys.is_development());
+        let token = keys.sign(&claims()).expect("signs");
+        assert_eq!(
+            jsonwebtoken::decode_header(&token).expect("header").alg,
+            Algorithm::RS256
+        );
+        assert_eq!(keys.verify(&token).expect("verifies").sub, "u");
+    }
+
+    #[test]
+    fn a_public_key_alone_cannot_sign() {
+        let keys = JwtKeys::from_args(&JwtArgs {
+            jwt_public_key_file: Some(fixture("jwt-rs256-public.pem")),
+            ..args()
+        })
+        .expect("keys");
+        assert!(keys.sign(&claims()).is_err());
+    }
+
+    #[test]
+    fn short_secrets_and_unconfigured_keys() {
+        assert!(
+            JwtKeys::from_args(&JwtArgs {
+                jwt_secret: Some("short".into()),
+                ..args()
+            })
+            .is_err()
+        );
+        let development = JwtKeys::from_args(&args()).expect("keys");
+        assert!(development.is_development());
+        let token = development.sign(&claims()).expect("signs");
+        assert!(development.verify(&token).is_ok());
+    }
 }
