@@ -278,18 +278,39 @@ impl From<DbErr> for ApiError {
     }
 }
 
-/// Whether a database error means "try again later": no connection, pool exhausted, a lock
-/// held too long (SQLite `database is locked`, PostgreSQL lock timeout), or a shutdown.
+/// Whether a database error means "try again later": no connection, pool exhausted or closed,
+/// a lock held too long (SQLite BUSY/LOCKED, PostgreSQL lock timeout, deadlock, serialization
+/// failure), too many connections, or the server shutting down.
 fn is_unavailable(error: &DbErr) -> bool {
-    match error {
-        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
-        other => {
-            let text = other.to_string();
-            text.contains("database is locked")
-                || text.contains("database is busy")
-                || text.contains("55P03")
-                || text.contains("57P01")
-                || text.contains("connection")
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error as Sqlx;
+    let sqlx = match error {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            e.as_ref()
         }
+        _ => return false,
+    };
+    match sqlx {
+        Sqlx::Io(_)
+        | Sqlx::PoolTimedOut
+        | Sqlx::PoolClosed
+        | Sqlx::WorkerCrashed
+        | Sqlx::Tls(_) => true,
+        Sqlx::Database(database) => {
+            let code = database.code().unwrap_or_default();
+            // SQLite: 5 BUSY, 6 LOCKED and their extended codes (low byte 5 or 6).
+            let sqlite = database
+                .try_downcast_ref::<sea_orm::sqlx::sqlite::SqliteError>()
+                .is_some();
+            let sqlite_busy =
+                sqlite && code.parse::<u32>().is_ok_and(|c| matches!(c & 0xff, 5 | 6));
+            sqlite_busy
+                || matches!(
+                    code.as_ref(),
+                    "55P03" | "57P01" | "57P02" | "57P03" | "53300" | "40001" | "40P01"
+                )
+        }
+        _ => false,
     }
 }

@@ -11,7 +11,12 @@ api_tests! {
     }
 
     async fn readiness_fails_with_503_when_the_database_is_gone(app: TestApp) {
+        let tenant = app.tenant("GH", "UTC").await;
+        let token = app.token(&tenant, &["VIEWER"]);
         app.db.clone().close().await.expect("closing the pool");
+        let reply = app.get("/api/v1/patients").token(&token).send().await;
+        reply.problem(503, "service_unavailable");
+        assert_eq!(reply.header("retry-after"), Some("2"));
         let ready = app.get("/readyz").send().await;
         ready.problem(503, "service_unavailable");
         assert!(ready.header("retry-after").is_some());
