@@ -85,6 +85,37 @@ impl Lifecycle {
         self.allowed(status).is_empty()
     }
 
+    /// What every order PATCH checks first: a stale `If-Match` (412), a changed `patient_id`
+    /// (422), a closed order (409). Answers whether `If-Match` was given.
+    pub fn open_for_patch(
+        &self,
+        status: &str,
+        version: i32,
+        if_match: crate::extract::IfMatch,
+        patient_id: &Option<Option<Uuid>>,
+    ) -> Result<bool, ApiError> {
+        let with_if_match = if_match.check(version)?;
+        immutable("patient_id", patient_id)?;
+        ensure_open(self, status)?;
+        Ok(with_if_match)
+    }
+
+    /// The status a merge patch asks for, checked against the lifecycle; None when the patch
+    /// leaves the status alone.
+    pub fn next<S: AsRef<str>>(
+        &self,
+        current: &str,
+        requested: Option<Option<S>>,
+    ) -> Result<Option<String>, ApiError> {
+        let Some(requested) = requested else {
+            return Ok(None);
+        };
+        let requested =
+            requested.ok_or_else(|| ApiError::invalid("status", "required", "cannot be null"))?;
+        self.check(current, requested.as_ref())?;
+        Ok(Some(requested.as_ref().to_owned()))
+    }
+
     /// 409 listing the allowed targets unless `from` may move to `to` (staying is allowed).
     pub fn check(&self, from: &str, to: &str) -> Result<(), ApiError> {
         if from == to || self.allowed(from).contains(&to) {

@@ -22,8 +22,8 @@ use crate::extract::{IfMatch, Query, ValidJson};
 use crate::list::{ListParams, Page, values};
 use crate::openapi::*;
 use crate::orders::{
-    DateFilter, OrderFilter, SERVICE_ORDER_LIFECYCLE as LIFECYCLE, ensure_open, immutable,
-    insert_numbered, local_date, order_in_use, reference,
+    DateFilter, OrderFilter, SERVICE_ORDER_LIFECYCLE as LIFECYCLE, insert_numbered, local_date,
+    order_in_use, reference,
 };
 use crate::startup::AppState;
 use crate::validate::not_blank;
@@ -425,14 +425,11 @@ pub async fn update_lab_order(
     caller.require(Permission::WriteClinical)?;
     let tenant_id = caller.tenant_id();
     let mut model = find_in_tenant::<lab_order::Entity, _>(&state.db, tenant_id, *id).await?;
-    let with_if_match = if_match.check(model.version)?;
-    immutable("patient_id", &patch.patient_id)?;
-    ensure_open(&LIFECYCLE, &model.status)?;
+    let with_if_match =
+        LIFECYCLE.open_for_patch(&model.status, model.version, if_match, &patch.patient_id)?;
     let mut changes: lab_order::ActiveModel = Default::default();
-    if let Some(value) = patch.status {
-        let status = required("status", value)?;
-        LIFECYCLE.check(&model.status, status.as_ref())?;
-        model.status = status.as_ref().to_owned();
+    if let Some(status) = LIFECYCLE.next(&model.status, patch.status)? {
+        model.status = status;
         changes.status = Set(model.status.clone());
     }
     if let Some(value) = patch.ordering_provider_id {
