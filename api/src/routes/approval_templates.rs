@@ -12,7 +12,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::approval_requests::RequestType;
-use super::{created, delete_one, duplicate, ok, read_one, required};
+use super::{created, delete_one, duplicate, ok, read_one, renamed_duplicate, required};
 use crate::auth::{Caller, Permission};
 use crate::db::{self, find_in_tenant, scoped, update_versioned};
 use crate::error::ApiError;
@@ -377,12 +377,7 @@ pub async fn update_approval_template(
         changes,
     )
     .await
-    .map_err(|e| match e {
-        ApiError::Conflict {
-            code: "duplicate", ..
-        } => ApiError::conflict("duplicate_name", DUPLICATE_NAME),
-        other => other,
-    })?;
+    .map_err(renamed_duplicate("duplicate_name", DUPLICATE_NAME))?;
     model.version += 1;
     Ok(ok(model.version, &TemplateView::from(model)))
 }

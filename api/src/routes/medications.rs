@@ -12,7 +12,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::{created, duplicate, ok, required};
+use super::{created, duplicate, ok, renamed_duplicate, required};
 use crate::auth::{Caller, Permission};
 use crate::db::{self, find_in_tenant, scoped, update_versioned};
 use crate::error::ApiError;
@@ -338,12 +338,7 @@ pub async fn update_medication(
         changes,
     )
     .await
-    .map_err(|e| match e {
-        ApiError::Conflict {
-            code: "duplicate", ..
-        } => ApiError::conflict("duplicate_ndc", DUPLICATE_NDC),
-        other => other,
-    })?;
+    .map_err(renamed_duplicate("duplicate_ndc", DUPLICATE_NDC))?;
     model.version += 1;
     Ok(ok(model.version, &MedicationView::from(model)))
 }

@@ -82,17 +82,25 @@ pub fn required<T>(field: &'static str, value: Option<T>) -> Result<T, ApiError>
     value.ok_or_else(|| ApiError::invalid(field, "required", "cannot be null"))
 }
 
-/// Maps a unique-key violation to a 409 with a precise code and message; other errors as usual.
-pub fn duplicate(
+/// Renames the generic 409 `duplicate` to a precise code and message; other errors pass.
+pub fn renamed_duplicate(
     code: &'static str,
     detail: &'static str,
-) -> impl FnOnce(sea_orm::DbErr) -> ApiError {
-    move |error| match ApiError::from(error) {
+) -> impl FnOnce(ApiError) -> ApiError {
+    move |error| match error {
         ApiError::Conflict {
             code: "duplicate", ..
         } => ApiError::conflict(code, detail),
         other => other,
     }
+}
+
+/// Maps a unique-key violation to a 409 with a precise code and message; other errors as usual.
+pub fn duplicate(
+    code: &'static str,
+    detail: &'static str,
+) -> impl FnOnce(sea_orm::DbErr) -> ApiError {
+    move |error| renamed_duplicate(code, detail)(ApiError::from(error))
 }
 
 /// GET of one row of the caller's tenant, answered as its view `V` with its `ETag`.

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::tenant::today;
-use super::{created, duplicate, ok, required};
+use super::{created, duplicate, ok, renamed_duplicate, required};
 use crate::auth::{Caller, Permission};
 use crate::db::{self, delete_versioned, find_in_tenant, scoped, update_versioned};
 use crate::error::ApiError;
@@ -344,12 +344,7 @@ pub async fn update_patient(
         changes,
     )
     .await
-    .map_err(|e| match e {
-        ApiError::Conflict {
-            code: "duplicate", ..
-        } => ApiError::conflict("duplicate_mrn", DUPLICATE_MRN),
-        other => other,
-    })?;
+    .map_err(renamed_duplicate("duplicate_mrn", DUPLICATE_MRN))?;
     model.version += 1;
     Ok(ok(model.version, &PatientView::from(model)))
 }

@@ -13,7 +13,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::{created, duplicate, ok, required};
+use super::{created, duplicate, ok, renamed_duplicate, required};
 use crate::auth::{Caller, Permission};
 use crate::db::{self, delete_versioned, find_in_tenant, scoped, update_versioned};
 use crate::error::ApiError;
@@ -322,12 +322,7 @@ pub async fn update_provider(
         changes,
     )
     .await
-    .map_err(|e| match e {
-        ApiError::Conflict {
-            code: "duplicate", ..
-        } => ApiError::conflict("duplicate_npi", DUPLICATE_NPI),
-        other => other,
-    })?;
+    .map_err(renamed_duplicate("duplicate_npi", DUPLICATE_NPI))?;
     model.version += 1;
     Ok(ok(model.version, &ProviderView::from(model)))
 }
