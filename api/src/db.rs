@@ -64,6 +64,9 @@ pub trait TenantOwned: EntityTrait {
     fn version_of(model: &Self::Model) -> i32;
     /// The id of a row.
     fn id_of(model: &Self::Model) -> Uuid;
+    fn updated_at_column() -> Self::Column;
+    /// Records on `model` what a successful [`save_patch`] wrote: the instant and the next version.
+    fn touch(model: &mut Self::Model, at: DateTime<Utc>);
 }
 
 /// Every row of `E` that belongs to `tenant_id`, and no other.
@@ -114,6 +117,35 @@ where
     } else {
         Err(lost_race(if_match, version))
     }
+}
+
+/// Writes a merge patch of `model`: `changes` and a new `updated_at`, as the compare-and-set of
+/// [`update_versioned`]; on success `model` carries the new instant and version.
+pub async fn save_patch<E, A, C>(
+    db: &C,
+    tenant_id: Uuid,
+    model: &mut E::Model,
+    if_match: bool,
+    mut changes: A,
+) -> Result<(), ApiError>
+where
+    E: TenantOwned,
+    A: ActiveModelTrait<Entity = E>,
+    C: ConnectionTrait,
+{
+    let at = now();
+    changes.set(E::updated_at_column(), at.into());
+    update_versioned(
+        db,
+        tenant_id,
+        E::id_of(model),
+        E::version_of(model),
+        if_match,
+        changes,
+    )
+    .await?;
+    E::touch(model, at);
+    Ok(())
 }
 
 /// Deletes row `id` if it is still at `version` (see [`update_versioned`]).
@@ -170,6 +202,13 @@ macro_rules! tenant_owned {
             }
             fn id_of(model: &Self::Model) -> Uuid {
                 model.id
+            }
+            fn updated_at_column() -> Self::Column {
+                entity::$module::Column::UpdatedAt
+            }
+            fn touch(model: &mut Self::Model, at: DateTime<Utc>) {
+                model.updated_at = at;
+                model.version += 1;
             }
         }
     )+};

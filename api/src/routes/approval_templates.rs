@@ -14,7 +14,7 @@ use validator::Validate;
 use super::approval_requests::RequestType;
 use super::{created, delete_one, duplicate, ok, read_one, renamed_duplicate, required};
 use crate::auth::{Caller, Permission};
-use crate::db::{self, find_in_tenant, scoped, update_versioned};
+use crate::db::{self, find_in_tenant, save_patch, scoped};
 use crate::error::ApiError;
 use crate::extract::{IfMatch, Query, ValidJson};
 use crate::list::{ListParams, Page, contains_ci, values};
@@ -366,19 +366,15 @@ pub async fn update_approval_template(
     let codes: Vec<String> =
         serde_json::from_value(model.procedure_codes.clone()).unwrap_or_default();
     check_codes(&model.request_type, &codes)?;
-    model.updated_at = db::now();
-    changes.updated_at = Set(model.updated_at);
-    update_versioned(
+    save_patch(
         &state.db,
         caller.tenant_id(),
-        model.id,
-        model.version,
+        &mut model,
         with_if_match,
         changes,
     )
     .await
     .map_err(renamed_duplicate("duplicate_name", DUPLICATE_NAME))?;
-    model.version += 1;
     Ok(ok(model.version, &TemplateView::from(model)))
 }
 

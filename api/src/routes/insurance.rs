@@ -14,7 +14,7 @@ use validator::Validate;
 
 use super::{created, ok, required};
 use crate::auth::{Caller, Permission};
-use crate::db::{self, delete_versioned, find_in_tenant, scoped, update_versioned};
+use crate::db::{self, delete_versioned, find_in_tenant, save_patch, scoped};
 use crate::error::ApiError;
 use crate::extract::{IfMatch, Query, ValidJson};
 use crate::list::{ListParams, Page, values};
@@ -416,18 +416,14 @@ pub async fn update_insurance(
         changes.termination_date = Set(model.termination_date);
     }
     check_dates(model.effective_date, model.termination_date)?;
-    model.updated_at = db::now();
-    changes.updated_at = Set(model.updated_at);
-    update_versioned(
+    save_patch(
         &state.db,
         caller.tenant_id(),
-        model.id,
-        model.version,
+        &mut model,
         with_if_match,
         changes,
     )
     .await?;
-    model.version += 1;
     Ok(ok(model.version, &InsuranceView::from(model)))
 }
 

@@ -16,7 +16,7 @@ use super::{created, decorate_one, delete_one, ok, order_page, required};
 use crate::approval::fields::{ApprovalFields, ApprovalFilter, Recorded};
 use crate::approval::prefill::OrderKind;
 use crate::auth::{Caller, Permission};
-use crate::db::{self, find_in_tenant, scoped, update_versioned};
+use crate::db::{self, find_in_tenant, save_patch, scoped};
 use crate::error::ApiError;
 use crate::extract::{IfMatch, Query, ValidJson};
 use crate::list::{ListParams, Page, values};
@@ -463,18 +463,7 @@ pub async fn update_lab_order(
         model.priority = required("priority", value)?.as_ref().to_owned();
         changes.priority = Set(model.priority.clone());
     }
-    model.updated_at = db::now();
-    changes.updated_at = Set(model.updated_at);
-    update_versioned(
-        &state.db,
-        tenant_id,
-        model.id,
-        model.version,
-        with_if_match,
-        changes,
-    )
-    .await?;
-    model.version += 1;
+    save_patch(&state.db, tenant_id, &mut model, with_if_match, changes).await?;
     Ok(ok(model.version, &view(&state, &caller, model).await?))
 }
 

@@ -14,7 +14,7 @@ use validator::Validate;
 
 use super::{created, duplicate, ok, renamed_duplicate, required};
 use crate::auth::{Caller, Permission};
-use crate::db::{self, find_in_tenant, scoped, update_versioned};
+use crate::db::{self, find_in_tenant, save_patch, scoped};
 use crate::error::ApiError;
 use crate::extract::{IfMatch, Query, ValidJson};
 use crate::list::{ListParams, Page, contains_ci, values};
@@ -327,18 +327,14 @@ pub async fn update_medication(
         model.is_controlled_substance = required("is_controlled_substance", value)?;
         changes.is_controlled_substance = Set(model.is_controlled_substance);
     }
-    model.updated_at = db::now();
-    changes.updated_at = Set(model.updated_at);
-    update_versioned(
+    save_patch(
         &state.db,
         caller.tenant_id(),
-        model.id,
-        model.version,
+        &mut model,
         with_if_match,
         changes,
     )
     .await
     .map_err(renamed_duplicate("duplicate_ndc", DUPLICATE_NDC))?;
-    model.version += 1;
     Ok(ok(model.version, &MedicationView::from(model)))
 }

@@ -15,7 +15,7 @@ use validator::Validate;
 
 use super::{created, duplicate, ok, renamed_duplicate, required};
 use crate::auth::{Caller, Permission};
-use crate::db::{self, delete_versioned, find_in_tenant, scoped, update_versioned};
+use crate::db::{self, delete_versioned, find_in_tenant, save_patch, scoped};
 use crate::error::ApiError;
 use crate::extract::{IfMatch, Query, ValidJson};
 use crate::list::{ListParams, Page, contains_ci, values};
@@ -311,19 +311,15 @@ pub async fn update_provider(
         changes.role = Set(model.role.clone());
     }
     check_identifiers(model.npi.as_ref(), model.licence_number.as_ref())?;
-    model.updated_at = db::now();
-    changes.updated_at = Set(model.updated_at);
-    update_versioned(
+    save_patch(
         &state.db,
         caller.tenant_id(),
-        model.id,
-        model.version,
+        &mut model,
         with_if_match,
         changes,
     )
     .await
     .map_err(renamed_duplicate("duplicate_npi", DUPLICATE_NPI))?;
-    model.version += 1;
     Ok(ok(model.version, &ProviderView::from(model)))
 }
 

@@ -17,7 +17,7 @@ use super::{created, decorate_one, delete_one, ok, order_page, required};
 use crate::approval::fields::{ApprovalFields, ApprovalFilter, Recorded};
 use crate::approval::prefill::OrderKind;
 use crate::auth::{Caller, Permission};
-use crate::db::{self, find_in_tenant, scoped, update_versioned};
+use crate::db::{self, find_in_tenant, save_patch, scoped};
 use crate::error::ApiError;
 use crate::extract::{IfMatch, Query, ValidJson};
 use crate::list::{ListParams, Page};
@@ -473,18 +473,7 @@ pub async fn update_surgical_case(
         model.is_emergency = required("is_emergency", value)?;
         changes.is_emergency = Set(model.is_emergency);
     }
-    model.updated_at = db::now();
-    changes.updated_at = Set(model.updated_at);
-    update_versioned(
-        &state.db,
-        tenant_id,
-        model.id,
-        model.version,
-        with_if_match,
-        changes,
-    )
-    .await?;
-    model.version += 1;
+    save_patch(&state.db, tenant_id, &mut model, with_if_match, changes).await?;
     Ok(ok(model.version, &view(&state, &caller, model).await?))
 }
 
