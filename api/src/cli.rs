@@ -6,9 +6,11 @@ use clap::{Parser, Subcommand};
 use migration::MigratorTrait;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
-use crate::auth::{Claims, JwtKeys, Role};
-use crate::config::{GlobalArgs, JwtArgs, ServeArgs};
-use crate::db;
+use crate::base::clock::{self, SharedClock, SystemClock};
+use crate::base::config::{GlobalArgs, JwtArgs, ServeArgs};
+use crate::base::tokens::{Claims, JwtKeys};
+use crate::data::db;
+use crate::request::auth::Role;
 use migration::Migrator;
 
 /// Insurance prior-approval service for hospital orders.
@@ -124,10 +126,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::ExpireApprovals) => {
             let conn = db::connect(&global.database_url).await?;
             Migrator::up(&conn, None).await?;
-            let expired = crate::approval::sweep::run(&conn, None)
+            let clock: SharedClock = std::sync::Arc::new(SystemClock);
+            let report = crate::domain::approval::sweep::run(&conn, &clock, None)
                 .await
                 .map_err(|error| anyhow::anyhow!("expiry sweep failed: {error}"))?;
-            println!("{expired}");
+            if report.failed_tenants > 0 {
+                bail!(
+                    "the sweep expired {} requests but failed for {} tenants (see the log)",
+                    report.expired,
+                    report.failed_tenants
+                );
+            }
+            println!("{}", report.expired);
             Ok(())
         }
     }
@@ -187,7 +197,7 @@ pub async fn insert_tenant(
     name: &str,
     time_zone: &str,
 ) -> anyhow::Result<entity::tenant::Model> {
-    if !crate::validate::is_tenant_code(code) {
+    if !crate::domain::validate::is_tenant_code(code) {
         bail!("tenant code must match ^[A-Z0-9]{{2,16}}$, got {code:?}");
     }
     if name.trim().is_empty() || name.chars().count() > 200 {
@@ -203,7 +213,7 @@ pub async fn insert_tenant(
     if exists.is_some() {
         bail!("a tenant with code {code} already exists");
     }
-    let now = db::now();
+    let now = clock::now(&SystemClock);
     let tenant = entity::tenant::ActiveModel {
         id: Set(uuid::Uuid::now_v7()),
         code: Set(code.to_owned()),

@@ -1,20 +1,17 @@
 //! The insurance-approval service for hospitals: a multi-tenant JSON REST API through which
 //! clinicians, insurance desks and integrators get payer prior approval for clinical orders.
 //!
+//! Layers, each importing only from those before it (a test holds this):
+//! [`base`] → [`data`] → [`request`] → [`domain`] (which knows no HTTP) → [`http`] →
+//! [`openapi`], [`startup`], [`cli`]. `docs/architecture.md` draws the picture.
 //! `main.rs` only parses the command line; everything it runs lives here so that the tests
 //! build exactly the same application ([`startup::build_app`]).
 
-pub mod approval;
-pub mod auth;
+pub mod base;
 pub mod cli;
-pub mod config;
-pub mod db;
-pub mod error;
-pub mod extract;
-pub mod list;
+pub mod data;
+pub mod domain;
+pub mod http;
 pub mod openapi;
-pub mod orders;
-pub mod routes;
+pub mod request;
 pub mod startup;
-pub mod telemetry;
-pub mod validate;

@@ -7,7 +7,7 @@ fn main() -> std::process::ExitCode {
     // already set in the environment win.
     let _ = dotenvy::dotenv();
     let cli = api::cli::Cli::parse();
-    api::telemetry::init(&cli.global.log_level, cli.global.log_format);
+    api::base::telemetry::init(&cli.global.log_level, cli.global.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

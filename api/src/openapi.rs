@@ -3,12 +3,14 @@
 //! `.service(handler)`), so the document cannot drift from the router.
 
 use serde_json::json;
+use utoipa::openapi::RefOr;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
-use crate::error::{FieldError, PROBLEM_JSON, Problem};
+use crate::base::error::{FieldError, ProblemCode};
+use crate::http::problems::*;
+use crate::request::problem::Problem;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -23,7 +25,7 @@ with a stable `code`; lists are `{items, total, limit, offset}`; every resource 
     modifiers(&BearerAuth),
     security(("bearer_auth" = [])),
     components(
-        schemas(Problem, FieldError),
+        schemas(Problem, FieldError, ProblemCode),
         responses(
             BadRequestProblem,
             UnauthorizedProblem,
@@ -68,7 +70,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         actix_web::App::new()
             .into_utoipa_app()
             .openapi(base())
-            .configure(crate::routes::configure)
+            .configure(crate::http::configure)
             .split_for_parts()
             .1,
     )
@@ -92,9 +94,9 @@ pub fn finish(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenAp
     let Some(content) = response.content.get_mut("application/json") else {
         return document;
     };
-    for status in crate::approval::computed::APPROVAL_STATUSES {
+    for status in crate::domain::approval::computed::APPROVAL_STATUSES {
         let valid = matches!(status, "APPROVED" | "PARTIALLY_APPROVED");
-        let requires = !crate::approval::computed::NOT_REQUIRING.contains(&status);
+        let requires = !crate::domain::approval::computed::NOT_REQUIRING.contains(&status);
         let active = valid.then(|| {
             json!({
                 "id": "0193a4d2-e290-7e99-9b0a-9d0e1f2a3b40", "approval_number": "APR-GH-000001",
@@ -148,132 +150,6 @@ impl Modify for BearerAuth {
     }
 }
 
-/// Declares a reusable problem response with an example body.
-macro_rules! problem_response {
-    ($name:ident, $description:literal, $status:literal, $code:literal, $detail:literal) => {
-        #[doc = $description]
-        pub struct $name;
-
-        impl<'s> utoipa::ToResponse<'s> for $name {
-            fn response() -> (&'s str, RefOr<Response>) {
-                let title = actix_web::http::StatusCode::from_u16($status)
-                    .ok()
-                    .and_then(|s| s.canonical_reason())
-                    .unwrap_or("Error");
-                let example = json!({
-                    "type": concat!("/problems/", $code),
-                    "title": title,
-                    "status": $status,
-                    "code": $code,
-                    "detail": $detail,
-                });
-                let response = ResponseBuilder::new()
-                    .description($description)
-                    .content(
-                        PROBLEM_JSON,
-                        ContentBuilder::new()
-                            .schema(Some(Ref::from_schema_name("Problem")))
-                            .example(Some(example))
-                            .build(),
-                    )
-                    .build();
-                (stringify!($name), response.into())
-            }
-        }
-    };
-}
-
-problem_response!(
-    BadRequestProblem,
-    "The body is not JSON, or a query parameter or path segment does not parse or is out of range.",
-    400,
-    "invalid_query",
-    "limit must be from 1 to 200"
-);
-problem_response!(
-    UnauthorizedProblem,
-    "No bearer token, or a bad one (malformed, expired, badly signed, wrong issuer or audience, unknown or inactive tenant).",
-    401,
-    "invalid_token",
-    "the token has expired"
-);
-problem_response!(
-    ForbiddenProblem,
-    "The caller's roles do not allow this operation.",
-    403,
-    "forbidden",
-    "this operation needs one of the roles CLINICIAN, ADMIN"
-);
-problem_response!(
-    NotFoundProblem,
-    "No such resource in the caller's tenant.",
-    404,
-    "not_found",
-    "no patient with this id"
-);
-problem_response!(
-    ConflictProblem,
-    "A duplicate, a delete that would orphan other rows, or a write that lost a race.",
-    409,
-    "duplicate",
-    "a patient with this MRN already exists"
-);
-problem_response!(
-    PreconditionFailedProblem,
-    "`If-Match` names a version that is no longer current.",
-    412,
-    "precondition_failed",
-    "the resource has changed since version 3; fetch it again"
-);
-problem_response!(
-    PayloadTooLargeProblem,
-    "The body is larger than 256 KiB.",
-    413,
-    "payload_too_large",
-    "the body is larger than 262144 bytes"
-);
-problem_response!(
-    UnsupportedMediaTypeProblem,
-    "The body is not declared as application/json.",
-    415,
-    "unsupported_media_type",
-    "send the body as application/json"
-);
-problem_response!(
-    UnavailableProblem,
-    "The database is unreachable or busy; retry after `Retry-After` seconds.",
-    503,
-    "service_unavailable",
-    "the service is temporarily unavailable; retry shortly"
-);
-
-/// 422 with field errors.
-pub struct ValidationProblem;
-
-impl<'s> utoipa::ToResponse<'s> for ValidationProblem {
-    fn response() -> (&'s str, RefOr<Response>) {
-        let example = json!({
-            "type": "/problems/validation_failed",
-            "title": "Unprocessable Entity",
-            "status": 422,
-            "code": "validation_failed",
-            "detail": "1 field is invalid",
-            "errors": [{"field": "birth_date", "code": "invalid_date", "message": "must be a real calendar date (YYYY-MM-DD) or instant (RFC 3339)"}]
-        });
-        let response = ResponseBuilder::new()
-            .description("Well-formed JSON with wrong values: `errors` names each field.")
-            .content(
-                PROBLEM_JSON,
-                ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name("Problem")))
-                    .example(Some(example))
-                    .build(),
-            )
-            .build();
-        ("ValidationProblem", response.into())
-    }
-}
-
 /// The document as committed in `openapi/openapi.json`: pretty JSON with a final newline.
 pub fn render() -> String {
     let mut text = document()
@@ -282,104 +158,3 @@ pub fn render() -> String {
     text.push('\n');
     text
 }
-
-/// Declares a set of problem responses that many operations share.
-macro_rules! problem_set {
-    ($name:ident, $doc:literal, [$(($status:literal, $response:ident)),+ $(,)?]) => {
-        #[doc = $doc]
-        pub struct $name;
-
-        impl utoipa::IntoResponses for $name {
-            fn responses() -> std::collections::BTreeMap<String, RefOr<Response>> {
-                [$(($status.to_owned(), RefOr::Ref(Ref::from_response_name(stringify!($response))))),+]
-                    .into_iter()
-                    .collect()
-            }
-        }
-    };
-}
-
-problem_set!(
-    ListProblems,
-    "The problems of a list.",
-    [
-        ("400", BadRequestProblem),
-        ("401", UnauthorizedProblem),
-        ("403", ForbiddenProblem),
-    ]
-);
-problem_set!(
-    ReadProblems,
-    "The problems of reading one resource.",
-    [
-        ("400", BadRequestProblem),
-        ("401", UnauthorizedProblem),
-        ("403", ForbiddenProblem),
-        ("404", NotFoundProblem),
-    ]
-);
-problem_set!(
-    CreateProblems,
-    "The problems of creating a resource.",
-    [
-        ("400", BadRequestProblem),
-        ("401", UnauthorizedProblem),
-        ("403", ForbiddenProblem),
-        ("413", PayloadTooLargeProblem),
-        ("415", UnsupportedMediaTypeProblem),
-        ("422", ValidationProblem),
-    ]
-);
-problem_set!(
-    CreateUniqueProblems,
-    "The problems of creating a resource with a unique key.",
-    [
-        ("400", BadRequestProblem),
-        ("401", UnauthorizedProblem),
-        ("403", ForbiddenProblem),
-        ("409", ConflictProblem),
-        ("413", PayloadTooLargeProblem),
-        ("415", UnsupportedMediaTypeProblem),
-        ("422", ValidationProblem),
-    ]
-);
-problem_set!(
-    CreateNestedProblems,
-    "The problems of creating a resource under another one.",
-    [
-        ("400", BadRequestProblem),
-        ("401", UnauthorizedProblem),
-        ("403", ForbiddenProblem),
-        ("404", NotFoundProblem),
-        ("413", PayloadTooLargeProblem),
-        ("415", UnsupportedMediaTypeProblem),
-        ("422", ValidationProblem),
-    ]
-);
-problem_set!(
-    UpdateProblems,
-    "The problems of changing a resource.",
-    [
-        ("400", BadRequestProblem),
-        ("401", UnauthorizedProblem),
-        ("403", ForbiddenProblem),
-        ("404", NotFoundProblem),
-        ("409", ConflictProblem),
-        ("412", PreconditionFailedProblem),
-        ("413", PayloadTooLargeProblem),
-        ("415", UnsupportedMediaTypeProblem),
-        ("422", ValidationProblem),
-    ]
-);
-problem_set!(
-    DeleteProblems,
-    "The problems of deleting a resource.",
-    [
-        ("400", BadRequestProblem),
-        ("401", UnauthorizedProblem),
-        ("403", ForbiddenProblem),
-        ("404", NotFoundProblem),
-        ("409", ConflictProblem),
-        ("412", PreconditionFailedProblem),
-    ]
-);

@@ -7,21 +7,17 @@ use actix_web::middleware::{Next, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use migration::MigratorTrait;
-use sea_orm::DatabaseConnection;
 use tracing::Instrument;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::auth::JwtKeys;
-use crate::config::{GlobalArgs, ServeArgs};
-use crate::{db, extract, openapi, routes};
-
-/// What every handler can reach.
-#[derive(Debug)]
-pub struct AppState {
-    pub db: DatabaseConnection,
-    pub jwt: JwtKeys,
-}
+use crate::base::clock::{SharedClock, SystemClock};
+use crate::base::config::{GlobalArgs, ServeArgs};
+use crate::base::state::AppState;
+use crate::base::tokens::JwtKeys;
+use crate::data::db;
+use crate::request::extract;
+use crate::{http, openapi};
 
 /// The request id header, taken from the request when it is a sane token, else made here.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -43,7 +39,7 @@ pub fn build_app(
     let (app, document) = App::new()
         .into_utoipa_app()
         .openapi(openapi::base())
-        .configure(routes::configure)
+        .configure(http::configure)
         .split_for_parts();
     app.app_data(state)
         .app_data(extract::path_config())
@@ -51,7 +47,7 @@ pub fn build_app(
             SwaggerUi::new("/swagger-ui/{_:.*}")
                 .url("/api-docs/openapi.json", openapi::finish(document)),
         )
-        .default_service(web::to(routes::no_route))
+        .default_service(web::to(http::no_route))
         .wrap(from_fn(request_context))
 }
 
@@ -114,13 +110,20 @@ pub async fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
     migration::Migrator::up(&db, None)
         .await
         .context("applying migrations")?;
+    let clock: SharedClock = std::sync::Arc::new(SystemClock);
     if args.expiry_sweep_interval_seconds > 0 {
-        crate::approval::sweep::spawn_periodic(
+        crate::domain::approval::sweep::spawn_periodic(
             db.clone(),
+            clock.clone(),
             std::time::Duration::from_secs(args.expiry_sweep_interval_seconds),
         );
     }
-    let state = web::Data::new(AppState { db, jwt });
+    let state = web::Data::new(AppState::new(
+        db,
+        jwt,
+        clock,
+        std::time::Duration::from_millis(args.tenant_cache_ttl_ms),
+    ));
     let mut server = HttpServer::new(move || build_app(state.clone()))
         .shutdown_timeout(30)
         .bind(&args.bind_addr)

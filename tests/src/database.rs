@@ -42,6 +42,7 @@ pub struct TestDatabase {
 }
 
 static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+static SQLITE_TEMPLATE: OnceCell<PathBuf> = OnceCell::const_new();
 /// `CREATE DATABASE ... TEMPLATE` fails when two run at once from one template.
 static CREATE_LOCK: Mutex<()> = Mutex::const_new(());
 
@@ -57,16 +58,15 @@ impl TestDatabase {
         match backend {
             Backend::Sqlite => {
                 let path = sqlite_dir().join(format!("{name}.db"));
-                let url = format!("sqlite://{}?mode=rwc", path.display());
-                let database = TestDatabase { backend, url, name };
                 if migrated {
-                    let db = database.connect().await;
-                    Migrator::up(&db, None)
+                    let template = SQLITE_TEMPLATE
+                        .get_or_init(build_sqlite_template)
                         .await
-                        .expect("migrating the SQLite test database");
-                    db.close().await.ok();
+                        .clone();
+                    std::fs::copy(&template, &path).expect("copying the SQLite template");
                 }
-                database
+                let url = format!("sqlite://{}?mode=rwc", path.display());
+                TestDatabase { backend, url, name }
             }
             Backend::Postgres => {
                 let server = postgres_url().expect("TEST_DATABASE_URL is set");
@@ -108,7 +108,7 @@ impl TestDatabase {
 
     /// A pool on this database, configured as the service configures its own.
     pub async fn connect(&self) -> DatabaseConnection {
-        api::db::connect(&self.url)
+        api::data::db::connect(&self.url)
             .await
             .expect("connecting to the test database")
     }
@@ -193,6 +193,31 @@ fn migrations_fingerprint() -> String {
     format!("{hash:016x}")
 }
 
+/// Migrates an SQLite template file once per migration fingerprint (in the system's temporary
+/// folder); each test copies it. The file appears under its final name only once complete, so
+/// concurrent test processes either find it whole or build their own copy.
+async fn build_sqlite_template() -> PathBuf {
+    let path = sqlite_dir().join(format!("approvals_tpl_{}.db", migrations_fingerprint()));
+    if path.exists() {
+        return path;
+    }
+    let building = sqlite_dir().join(format!(
+        "approvals_tpl_{}.{}.building",
+        migrations_fingerprint(),
+        uuid::Uuid::new_v4().simple()
+    ));
+    let url = format!("sqlite://{}?mode=rwc", building.display());
+    // One connection in the default (rollback) journal mode: once closed, the file alone
+    // holds the whole schema.
+    let db = connect(&url).await;
+    Migrator::up(&db, None)
+        .await
+        .expect("migrating the SQLite template");
+    db.close().await.ok();
+    std::fs::rename(&building, &path).expect("publishing the SQLite template");
+    path
+}
+
 /// Migrates a template database once per migration fingerprint; concurrent test processes
 /// agree through an advisory lock, and the template appears under its final name only once
 /// complete.
@@ -234,24 +259,8 @@ async fn build_template(server: String) -> String {
             ))
             .await
             .expect("publishing the template");
-        // Templates of older migrations are of no further use.
-        let stale = admin
-            .query_all_raw(sea_orm::Statement::from_string(
-                sea_orm::DatabaseBackend::Postgres,
-                format!(
-                    "SELECT datname FROM pg_database WHERE datname LIKE 'approvals_tpl_%' \
-                     AND datname NOT LIKE '%_building' AND datname <> '{template}'"
-                ),
-            ))
-            .await
-            .unwrap_or_default();
-        for row in stale {
-            if let Ok(name) = row.try_get::<String>("", "datname") {
-                let _ = admin
-                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                    .await;
-            }
-        }
+        // Templates of other fingerprints are left alone: another checkout (or branch)
+        // sharing this server may still be using them.
     }
     admin
         .execute_unprepared("SELECT pg_advisory_unlock(72817001)")

@@ -8,7 +8,7 @@ use actix_web::dev::ServiceResponse;
 use actix_web::http::Method;
 use actix_web::http::header::HeaderMap;
 use actix_web::{test, web};
-use api::startup::AppState;
+use api::base::state::AppState;
 use serde_json::Value;
 
 use crate::TestApp;

@@ -5,17 +5,21 @@
 //! PostgreSQL server (`.ci/run` sets it). On PostgreSQL the schema is migrated once into a
 //! template database, and each test's database is a copy of it (milliseconds, not a second).
 
+pub mod clock;
 pub mod database;
 pub mod http;
 
+use std::sync::Arc;
+
 use actix_web::web;
-use api::auth::{Claims, JwtKeys};
-use api::config::JwtArgs;
-use api::startup::AppState;
+use api::base::config::JwtArgs;
+use api::base::state::AppState;
+use api::base::tokens::{Claims, JwtKeys};
 use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+pub use clock::{TestClock, today_in, utc_today};
 pub use database::{Backend, TestDatabase, backends};
 pub use http::{Call, Reply};
 
@@ -38,6 +42,8 @@ pub struct TestApp {
     /// Statements sent to the database so far (by the service and the tests alike).
     pub statements: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     pub service: http::AppService,
+    /// The application's clock: `app.clock.advance_days(n)` lets days pass.
+    pub clock: Arc<TestClock>,
     keys: JwtKeys,
     _database: TestDatabase,
 }
@@ -55,7 +61,7 @@ impl TestApp {
     /// Set `TEST_LOG=debug` (any log filter) to see the service's logs in a failing test.
     pub async fn spawn(backend: Backend) -> TestApp {
         if let Ok(level) = std::env::var("TEST_LOG") {
-            api::telemetry::init(&level, api::telemetry::LogFormat::Text);
+            api::base::telemetry::init(&level, api::base::telemetry::LogFormat::Text);
         }
         let database = TestDatabase::create(backend).await;
         let mut db = database.connect().await;
@@ -72,16 +78,22 @@ impl TestApp {
             jwt_audience: AUDIENCE.to_owned(),
         };
         let keys = JwtKeys::from_args(&args).expect("test JWT configuration");
-        let state = web::Data::new(AppState {
-            db: db.clone(),
-            jwt: JwtKeys::from_args(&args).expect("test JWT configuration"),
-        });
+        let clock = Arc::new(TestClock::default());
+        let state = web::Data::new(AppState::new(
+            db.clone(),
+            JwtKeys::from_args(&args).expect("test JWT configuration"),
+            clock.clone(),
+            // No tenant cache: a test that changes a tenant behind the service's back (or
+            // counts statements) sees every read.
+            std::time::Duration::ZERO,
+        ));
         let service = http::init(state).await;
         TestApp {
             backend,
             db,
             statements,
             service,
+            clock,
             keys,
             _database: database,
         }
@@ -118,6 +130,14 @@ impl TestApp {
         self.keys
             .sign(&self.claims(tenant, roles))
             .expect("signing")
+    }
+
+    /// Today in `zone` by this application's clock.
+    pub fn today(&self, zone: &str) -> chrono::NaiveDate {
+        let zone: chrono_tz::Tz = zone.parse().expect("a known time zone");
+        api::base::clock::Clock::now(self.clock.as_ref())
+            .with_timezone(&zone)
+            .date_naive()
     }
 
     /// How many statements the database received so far.
@@ -245,6 +265,17 @@ impl TestApp {
         assert_eq!(result.rows_affected, 1);
     }
 
+    /// Runs the expiry sweep over every tenant, as `serve` does periodically; answers how many
+    /// requests expired.
+    pub async fn sweep(&self) -> u64 {
+        let clock: api::base::clock::SharedClock = self.clock.clone();
+        let report = api::domain::approval::sweep::run(&self.db, &clock, None)
+            .await
+            .expect("the sweep runs");
+        assert_eq!(report.failed_tenants, 0, "no tenant's sweep failed");
+        report.expired
+    }
+
     /// `POST /api/v1/approval-requests/{id}/transitions` with `body`.
     pub async fn transition(&self, token: &str, request_id: &str, body: Value) -> Reply {
         self.post(&format!(
@@ -265,18 +296,28 @@ pub fn coverage_body() -> Value {
     })
 }
 
-/// Declares async tests that run once on every configured backend (SQLite always, PostgreSQL
-/// when `TEST_DATABASE_URL` is set), each on a fresh database. Output names the backend, so a
-/// failure says where it happened.
+/// Declares async tests, each as a module with one test per database: `name::sqlite` and
+/// `name::postgres`, each on a fresh database, so a failure on one never hides the other. The
+/// PostgreSQL half is reported as ignored when the build has no `TEST_DATABASE_URL` (the
+/// tests crate's build script decides), never as passed.
 #[macro_export]
 macro_rules! api_tests {
     ($(async fn $name:ident($app:ident: $app_type:ty) $body:block)*) => {$(
-        #[actix_web::test]
-        async fn $name() {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
             async fn run($app: $app_type) $body
-            for backend in $crate::backends() {
-                eprintln!("--- {} on {:?}", stringify!($name), backend);
-                run($crate::TestApp::spawn(backend).await).await;
+
+            #[actix_web::test]
+            async fn sqlite() {
+                run($crate::TestApp::spawn($crate::Backend::Sqlite).await).await;
+            }
+
+            #[actix_web::test]
+            #[cfg_attr(not(postgres_tests), ignore = "set TEST_DATABASE_URL to run the PostgreSQL half")]
+            async fn postgres() {
+                run($crate::TestApp::spawn($crate::Backend::Postgres).await).await;
             }
         }
     )*};

@@ -1,12 +1,12 @@
 //! Requests created from orders (DOMAIN.md §4, field by field, for each kind), from templates,
 //! and what the link to an order means for the order.
 
-use chrono::{Days, Utc};
+use chrono::Days;
 use serde_json::{Value, json};
 use tests::{Clinic, TestApp, api_tests, coverage_body};
 
 fn today() -> chrono::NaiveDate {
-    Utc::now().date_naive()
+    tests::clock::now().date_naive()
 }
 
 async fn insured(app: &TestApp, code: &str) -> (Clinic, Value) {

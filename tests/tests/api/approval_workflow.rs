@@ -2,7 +2,7 @@
 //! DOMAIN.md §2.1, what each transition requires and records, roles, editing and deleting,
 //! tenants, the race, and the expiry sweep.
 
-use chrono::{Days, NaiveDate, TimeDelta, Utc};
+use chrono::{Days, NaiveDate, TimeDelta};
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 use tests::{Clinic, TestApp, api_tests, coverage_body};
@@ -24,7 +24,7 @@ const STATUSES: [&str; 13] = [
 ];
 
 fn today() -> NaiveDate {
-    Utc::now().date_naive()
+    tests::clock::now().date_naive()
 }
 
 fn in_days(days: u64) -> String {
@@ -306,7 +306,7 @@ api_tests! {
         let again = app.transition(&clinic.token, id, json!({"to_status": "SUBMITTED"})).await;
         assert_eq!(again.body["submitted_at"], submitted.body["submitted_at"]);
         let due = chrono::DateTime::parse_from_rfc3339(again.body["decision_due_at"].as_str().expect("due")).expect("instant");
-        let resubmitted = Utc::now();
+        let resubmitted = tests::clock::now();
         assert!(due > resubmitted + TimeDelta::days(7) - TimeDelta::minutes(5) && due <= resubmitted + TimeDelta::days(7), "standard clock: {due}");
     }
 
@@ -527,7 +527,7 @@ api_tests! {
         let behind = app.clinic("PP", "Pacific/Pago_Pago").await;
         app.create_coverage(&ahead.token, &ahead.patient_id, coverage_body()).await;
         app.create_coverage(&behind.token, &behind.patient_id, coverage_body()).await;
-        let ahead_today = Utc::now().with_timezone(&chrono_tz::Pacific::Kiritimati).date_naive();
+        let ahead_today = tests::clock::now().with_timezone(&chrono_tz::Pacific::Kiritimati).date_naive();
         let lapsed_day = ahead_today - Days::new(1);
         let a = request_in(&app, &ahead, "APPROVED").await;
         let b = request_in(&app, &behind, "APPROVED").await;
@@ -558,7 +558,7 @@ api_tests! {
         assert_eq!(last["changed_by"], "system");
         assert_eq!(last["from_status"], "APPROVED");
         // The same date has not passed yet in Pago Pago, and the sweep of all tenants agrees.
-        assert_eq!(api::approval::sweep::run(&app.db, None).await.expect("sweep"), 0);
+        assert_eq!(app.sweep().await, 0);
         let b_now = app.get(&format!("/api/v1/approval-requests/{}", b["id"].as_str().expect("id"))).token(&behind.token).send().await;
         assert_eq!(b_now.body["status"], "APPROVED");
     }
@@ -577,7 +577,7 @@ api_tests! {
         // Make the submitted one overdue.
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
         entity::approval_request::Entity::update_many()
-            .col_expr(entity::approval_request::Column::DecisionDueAt, Expr::value(Utc::now() - TimeDelta::hours(1)))
+            .col_expr(entity::approval_request::Column::DecisionDueAt, Expr::value(tests::clock::now() - TimeDelta::hours(1)))
             .filter(entity::approval_request::Column::Id.eq(uuid::Uuid::parse_str(submitted["id"].as_str().expect("id")).expect("uuid")))
             .exec(&app.db).await.expect("update");
         let overdue = app.get("/api/v1/approval-requests?overdue=true").token(&clinic.token).send().await;
@@ -603,17 +603,13 @@ api_tests! {
             ids.push(id);
         }
         // Two instances sweeping the same database at once.
-        let (first, second) = futures_util::future::join(
-            api::approval::sweep::run(&app.db, None),
-            api::approval::sweep::run(&app.db, None),
-        )
-        .await;
-        assert_eq!(first.expect("sweep") + second.expect("sweep"), 6);
+        let (first, second) = futures_util::future::join(app.sweep(), app.sweep()).await;
+        assert_eq!(first + second, 6);
         for id in &ids {
             let history = history_of(&app, &clinic, id).await;
             assert_eq!(history.iter().filter(|h| h["to_status"] == "EXPIRED").count(), 1, "{id}");
         }
-        assert_eq!(api::approval::sweep::run(&app.db, None).await.expect("sweep"), 0);
+        assert_eq!(app.sweep().await, 0);
     }
 
     async fn approval_numbers_stay_gapless_under_concurrency(app: TestApp) {

@@ -64,7 +64,7 @@ fn every_operation_is_documented_for_integrators() {
     assert!(operations >= 19, "{operations} operations");
     let examples = &document["paths"]["/api/v1/lab-orders/{id}"]["get"]["responses"]["200"]["content"]
         ["application/json"]["examples"];
-    for status in api::approval::computed::APPROVAL_STATUSES {
+    for status in api::domain::approval::computed::APPROVAL_STATUSES {
         assert_eq!(
             examples[status]["value"]["approval_status"], status,
             "an example order shows {status}"

@@ -36,7 +36,7 @@ impl Kind {
 }
 
 fn utc_today() -> NaiveDate {
-    Utc::now().date_naive()
+    tests::clock::now().date_naive()
 }
 
 /// Creates an order of `kind` for the clinic's patient; `extra` overrides body fields.
@@ -327,7 +327,7 @@ api_tests! {
         // from UTC's at any hour.
         for (code, zone) in [("KI", chrono_tz::Pacific::Kiritimati), ("PP", chrono_tz::Pacific::Pago_Pago)] {
             let clinic = app.clinic(code, zone.name()).await;
-            let local_today = Utc::now().with_timezone(&zone).date_naive();
+            let local_today = tests::clock::now().with_timezone(&zone).date_naive();
             app.create_coverage(&clinic.token, &clinic.patient_id, json!({
                 "payer_name": "Local", "payer_id": "L", "member_id": "1", "priority": "PRIMARY",
                 "effective_date": local_today.to_string(), "termination_date": local_today.to_string()

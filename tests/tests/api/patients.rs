@@ -44,7 +44,7 @@ api_tests! {
     async fn birth_dates_are_real_and_not_in_the_future(app: TestApp) {
         let tenant = app.tenant("GH", "UTC").await;
         let token = app.token(&tenant, &["CLINICIAN"]);
-        let tomorrow = (chrono::Utc::now().date_naive() + chrono::Days::new(2)).to_string();
+        let tomorrow = (tests::clock::now().date_naive() + chrono::Days::new(2)).to_string();
         for (birth_date, code) in [(tomorrow.as_str(), "in_future"), ("1899-12-31", "too_early"), ("2023-02-29", "invalid_date")] {
             let reply = app.post("/api/v1/patients").token(&token)
                 .json(json!({"mrn": "M", "given_name": "A", "family_name": "B", "birth_date": birth_date, "sex": "MALE"})).send().await;

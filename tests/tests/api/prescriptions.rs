@@ -45,7 +45,7 @@ api_tests! {
         without_date["quantity_prescribed"] = json!(30);
         let second = app.create(&clinic.token, "/api/v1/prescriptions", without_date).await;
         assert_eq!(second["prescription_number"], "RX-GH-000002");
-        assert_eq!(second["date_written"], chrono::Utc::now().date_naive().to_string(), "today in the tenant's zone (UTC)");
+        assert_eq!(second["date_written"], tests::clock::now().date_naive().to_string(), "today in the tenant's zone (UTC)");
         assert_eq!(second["quantity_prescribed"], 30.0);
         assert_eq!(app.delete(&path).token(&clinic.token).send().await.status, 204);
         app.get(&path).token(&clinic.token).send().await.problem(404, "not_found");

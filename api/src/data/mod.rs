@@ -1,0 +1,6 @@
+//! The data layer: connecting, tenant-scoped queries, versioned writes, the mapping of database
+//! errors, and the tenants (cached). It knows no HTTP type.
+
+pub mod constraints;
+pub mod db;
+pub mod tenants;

@@ -1,0 +1,403 @@
+//! Request extractors that answer in the API's own error shape: JSON bodies (415, 413, 400 for
+//! syntax, 422 for values, with the path of the offending field), `If-Match`, and the error
+//! handlers for query strings and path segments.
+
+use std::borrow::Cow;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::web::BytesMut;
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use futures_util::StreamExt;
+use futures_util::future::{LocalBoxFuture, Ready, ready};
+use serde::de::DeserializeOwned;
+use validator::{Validate, ValidationErrors, ValidationErrorsKind};
+
+use super::problem::ApiError;
+use crate::base::config::MAX_BODY_BYTES;
+use crate::base::error::{Error, FieldError, ProblemCode};
+
+/// A JSON body, parsed and then checked with `validator`.
+///
+/// Accepts `application/json` and any `application/*+json` (such as
+/// `application/merge-patch+json` for PATCH).
+#[derive(Debug)]
+pub struct ValidJson<T>(pub T);
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let raw = RawJson::from_request(req, payload);
+        Box::pin(async move { raw.await?.parse().map(ValidJson) })
+    }
+}
+
+/// A JSON body read but not yet parsed (415 and 413 checked): for handlers that must answer
+/// 404 and 403 before judging the body (transitions, DOMAIN.md §2.1's order of checks).
+#[derive(Debug)]
+pub struct RawJson(actix_web::web::Bytes);
+
+impl RawJson {
+    /// Parses and validates the body (400 for syntax, 422 for values).
+    pub fn parse<T: DeserializeOwned + Validate>(&self) -> Result<T, ApiError> {
+        let value: T = parse_json(&self.0)?;
+        value.validate().map_err(validation_error)?;
+        Ok(value)
+    }
+}
+
+impl FromRequest for RawJson {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_json = matches!(
+            req.mime_type(),
+            Ok(Some(mime)) if mime.type_() == "application"
+                && (mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json"))
+        );
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !is_json {
+                return Err(ApiError::UnsupportedMediaType);
+            }
+            if declared.is_some_and(|len| len > MAX_BODY_BYTES) {
+                return Err(ApiError::PayloadTooLarge {
+                    limit: MAX_BODY_BYTES,
+                });
+            }
+            let mut body = BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|_| {
+                    ApiError::bad_request(ProblemCode::UnreadableBody, "the body could not be read")
+                })?;
+                if body.len() + chunk.len() > MAX_BODY_BYTES {
+                    return Err(ApiError::PayloadTooLarge {
+                        limit: MAX_BODY_BYTES,
+                    });
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(RawJson(body.freeze()))
+        })
+    }
+}
+
+/// As [`ValidJson`], but a request without a body (no `Content-Type`, nothing sent) stands for
+/// `T::default()`: for POSTs whose every field is optional.
+#[derive(Debug)]
+pub struct ValidJsonOrEmpty<T>(pub T);
+
+impl<T: DeserializeOwned + Validate + Default + 'static> FromRequest for ValidJsonOrEmpty<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let declared_empty = req.headers().get(header::CONTENT_TYPE).is_none()
+            && req
+                .headers()
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .is_none_or(|v| v.trim() == "0");
+        if declared_empty {
+            return Box::pin(async { Ok(ValidJsonOrEmpty(T::default())) });
+        }
+        let inner = ValidJson::<T>::from_request(req, payload);
+        Box::pin(async move { inner.await.map(|ValidJson(value)| ValidJsonOrEmpty(value)) })
+    }
+}
+
+/// Parses a JSON object into `T`: a body that is not JSON at all is 400; one that is JSON but
+/// not an object, or has wrong values, is 422 naming the field.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let document: serde_json::Value = serde_json::from_slice(body).map_err(|error| {
+        if error.is_eof() && body.iter().all(u8::is_ascii_whitespace) {
+            ApiError::bad_request(
+                ProblemCode::MalformedJson,
+                "the body is empty; send a JSON object",
+            )
+        } else {
+            ApiError::bad_request(
+                ProblemCode::MalformedJson,
+                format!("the body is not valid JSON: {error}"),
+            )
+        }
+    })?;
+    if !document.is_object() {
+        return Err(ApiError::invalid(
+            "body",
+            "invalid_type",
+            "must be a JSON object",
+        ));
+    }
+    if let Some(field) = nul_in(&document, String::new()) {
+        return Err(ApiError::invalid(
+            field,
+            "nul_character",
+            "must not contain NUL characters",
+        ));
+    }
+    serde_path_to_error::deserialize(document).map_err(|error| {
+        let path = error.path().to_string();
+        data_error(&path, error.inner())
+    })
+}
+
+/// The path of the first string (or key) holding a NUL character: text no database keeps.
+fn nul_in(value: &serde_json::Value, path: String) -> Option<String> {
+    let join = |key: &str| {
+        if path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match value {
+        serde_json::Value::String(text) if text.contains('\0') => Some(if path.is_empty() {
+            "body".to_owned()
+        } else {
+            path
+        }),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(index, item)| nul_in(item, format!("{path}[{index}]"))),
+        serde_json::Value::Object(map) => map.iter().find_map(|(key, item)| {
+            if key.contains('\0') {
+                Some(join("(key)"))
+            } else {
+                nul_in(item, join(key))
+            }
+        }),
+        _ => None,
+    }
+}
+
+/// A serde data error as a 422 on the field it concerns.
+fn data_error(path: &str, error: &serde_json::Error) -> ApiError {
+    let text = error.to_string();
+    // serde's messages end with " at line L column C", which means nothing to a client of a
+    // field-level error.
+    let message = text.split(" at line ").next().unwrap_or(&text).to_owned();
+    let quoted = message.split('`').nth(1).map(str::to_owned);
+    let join = |field: &str| {
+        if path == "." || path.is_empty() {
+            field.to_owned()
+        } else {
+            format!("{path}.{field}")
+        }
+    };
+    let (field, code, message) = if let Some(field) = message
+        .strip_prefix("missing field ")
+        .and(quoted.as_deref())
+    {
+        (join(field), "required", "is required".to_owned())
+    } else if let Some(field) = message
+        .strip_prefix("unknown field ")
+        .and(quoted.as_deref())
+    {
+        // serde_path_to_error already points at the unknown key.
+        let field = if path.ends_with(field) {
+            path.to_owned()
+        } else {
+            join(field)
+        };
+        (
+            field,
+            "unknown_field",
+            "is not a field of this resource".to_owned(),
+        )
+    } else if message.starts_with("unknown variant") {
+        (path.to_owned(), "unknown_value", message)
+    } else if message.contains("input contains invalid characters")
+        || message.contains("premature end of input")
+        || message.contains("input is out of range")
+        || message.contains("input is not enough for unique date")
+        || message.contains("trailing input")
+    {
+        (
+            path.to_owned(),
+            "invalid_date",
+            "must be a real calendar date (YYYY-MM-DD) or instant (RFC 3339)".to_owned(),
+        )
+    } else if message.starts_with("invalid type") {
+        (path.to_owned(), "invalid_type", message)
+    } else {
+        (path.to_owned(), "invalid_value", message)
+    };
+    let field = if field == "." || field.is_empty() {
+        "body".to_owned()
+    } else {
+        field
+    };
+    Error::Invalid {
+        errors: vec![FieldError::new(field, code, message)],
+    }
+    .into()
+}
+
+/// `validator`'s errors as field errors, sorted by field.
+pub fn validation_error(errors: ValidationErrors) -> ApiError {
+    let mut fields = Vec::new();
+    collect(&errors, "", &mut fields);
+    fields.sort_by(|a, b| a.field.cmp(&b.field));
+    Error::Invalid { errors: fields }.into()
+}
+
+fn collect(errors: &ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
+    for (field, kind) in errors.errors() {
+        let name = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
+        match kind {
+            ValidationErrorsKind::Field(list) => {
+                for error in list {
+                    out.push(FieldError::new(
+                        name.clone(),
+                        error.code.clone(),
+                        describe(error),
+                    ));
+                }
+            }
+            ValidationErrorsKind::Struct(inner) => collect(inner, &name, out),
+            ValidationErrorsKind::List(items) => {
+                for (index, inner) in items {
+                    collect(inner, &format!("{name}[{index}]"), out);
+                }
+            }
+        }
+    }
+}
+
+fn describe(error: &validator::ValidationError) -> String {
+    if let Some(message) = &error.message {
+        return message.to_string();
+    }
+    let param = |key: &str| error.params.get(key).map(ToString::to_string);
+    match error.code.as_ref() {
+        "length" => match (param("min"), param("max")) {
+            (Some(min), Some(max)) => format!("must be {min} to {max} characters long"),
+            (Some(min), None) => format!("must be at least {min} characters long"),
+            (None, Some(max)) => format!("must be at most {max} characters long"),
+            _ => "has the wrong length".to_owned(),
+        },
+        "range" => match (param("min"), param("max")) {
+            (Some(min), Some(max)) => format!("must be from {min} to {max}"),
+            (Some(min), None) => format!("must be at least {min}"),
+            (None, Some(max)) => format!("must be at most {max}"),
+            _ => "is out of range".to_owned(),
+        },
+        "regex" => "has the wrong format".to_owned(),
+        other => Cow::Borrowed(other).replace('_', " "),
+    }
+}
+
+/// The `If-Match` header: the version a writer expects the resource to be at. Absent, or `*`,
+/// means "whatever the current version is".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IfMatch(pub Option<IfMatchValue>);
+
+/// A parsed `If-Match` value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IfMatchValue {
+    /// A version of this service's ETags.
+    Version(i32),
+    /// An entity tag this service never issued: it can never match.
+    Foreign,
+}
+
+impl IfMatch {
+    /// 412 when the header names another version than `current`; `true` when a version was
+    /// given (so that a later lost race answers 412 rather than 409).
+    pub fn check(&self, current: i32) -> Result<bool, ApiError> {
+        match self.0 {
+            None => Ok(false),
+            Some(IfMatchValue::Version(v)) if v == current => Ok(true),
+            Some(_) => Err(Error::StaleVersion { expected: current }.into()),
+        }
+    }
+}
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let value = req.headers().get(header::IF_MATCH).map(|raw| {
+            let text = raw.to_str().unwrap_or_default().trim();
+            if text == "*" {
+                return None;
+            }
+            let text = text.strip_prefix("W/").unwrap_or(text);
+            Some(
+                text.trim_matches('"')
+                    .parse()
+                    .map(IfMatchValue::Version)
+                    .unwrap_or(IfMatchValue::Foreign),
+            )
+        });
+        ready(Ok(IfMatch(value.flatten())))
+    }
+}
+
+/// A query string parsed into `T`. A parameter that does not parse is a 400 naming it.
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<T> std::ops::Deref for Query<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest for Query<T> {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let pairs = form_urlencoded::parse(req.query_string().as_bytes());
+        if pairs
+            .clone()
+            .any(|(key, value)| key.contains('\0') || value.contains('\0'))
+        {
+            return ready(Err(ApiError::bad_request(
+                ProblemCode::InvalidQuery,
+                "query parameters must not contain NUL characters",
+            )));
+        }
+        let parsed = serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(pairs))
+            .map(Query)
+            .map_err(|error| {
+                let field = error.path().to_string();
+                let inner = error.into_inner();
+                let detail = if field == "." || field.is_empty() {
+                    format!("invalid query string: {inner}")
+                } else {
+                    format!("{field}: {inner}")
+                };
+                ApiError::bad_request(ProblemCode::InvalidQuery, detail)
+            });
+        ready(parsed)
+    }
+}
+
+/// Path segments that do not parse (an id that is not a UUID) answer 400.
+pub fn path_config() -> actix_web::web::PathConfig {
+    actix_web::web::PathConfig::default().error_handler(|error, _| {
+        ApiError::bad_request(
+            ProblemCode::InvalidPath,
+            format!("invalid path segment: {error}"),
+        )
+        .into()
+    })
+}

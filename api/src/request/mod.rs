@@ -1,0 +1,7 @@
+//! Request plumbing: reading bodies, query strings and headers in the API's own error shape,
+//! authentication and roles, lists (paging, sorting, filters), and the problem answers.
+
+pub mod auth;
+pub mod extract;
+pub mod list;
+pub mod problem;
