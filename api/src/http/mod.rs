@@ -143,40 +143,40 @@ pub async fn delete_one<E: TenantOwned>(
 ///   its stored service date following it in the tenant's zone.
 #[macro_export]
 macro_rules! merge_patch {
-    ($patch:ident => $model:ident, $changes:ident, $state:expr, $tenant:expr; { $($field:ident: $how:ident $( ( $($arg:tt)* ) )?),* $(,)? }) => {
+    ($patch:ident => $model:expr, $changes:expr, $state:expr, $tenant:expr; { $($field:ident: $how:ident $( ( $($arg:tt)* ) )?),* $(,)? }) => {
         $( $crate::merge_patch!(@one $how $( ( $($arg)* ) )?, $patch, $model, $changes, $state, $tenant, $field); )*
     };
-    (@one text, $patch:ident, $model:ident, $changes:ident, $state:expr, $tenant:expr, $field:ident) => {
+    (@one text, $patch:ident, $model:expr, $changes:expr, $state:expr, $tenant:expr, $field:ident) => {
         if let Some(value) = $patch.$field {
             $model.$field = $crate::http::required(stringify!($field), value)?.trim().to_owned();
             $changes.$field = sea_orm::Set($model.$field.clone());
         }
     };
-    (@one optional_text, $patch:ident, $model:ident, $changes:ident, $state:expr, $tenant:expr, $field:ident) => {
+    (@one optional_text, $patch:ident, $model:expr, $changes:expr, $state:expr, $tenant:expr, $field:ident) => {
         if let Some(value) = $patch.$field {
             $model.$field = value.map(|text| text.trim().to_owned());
             $changes.$field = sea_orm::Set($model.$field.clone());
         }
     };
-    (@one value, $patch:ident, $model:ident, $changes:ident, $state:expr, $tenant:expr, $field:ident) => {
+    (@one value, $patch:ident, $model:expr, $changes:expr, $state:expr, $tenant:expr, $field:ident) => {
         if let Some(value) = $patch.$field {
             $model.$field = $crate::http::required(stringify!($field), value)?;
             $changes.$field = sea_orm::Set($model.$field.clone());
         }
     };
-    (@one optional, $patch:ident, $model:ident, $changes:ident, $state:expr, $tenant:expr, $field:ident) => {
+    (@one optional, $patch:ident, $model:expr, $changes:expr, $state:expr, $tenant:expr, $field:ident) => {
         if let Some(value) = $patch.$field {
             $model.$field = value;
             $changes.$field = sea_orm::Set($model.$field.clone());
         }
     };
-    (@one variant, $patch:ident, $model:ident, $changes:ident, $state:expr, $tenant:expr, $field:ident) => {
+    (@one variant, $patch:ident, $model:expr, $changes:expr, $state:expr, $tenant:expr, $field:ident) => {
         if let Some(value) = $patch.$field {
             $model.$field = $crate::http::required(stringify!($field), value)?.as_ref().to_owned();
             $changes.$field = sea_orm::Set($model.$field.clone());
         }
     };
-    (@one reference($entity:path), $patch:ident, $model:ident, $changes:ident, $state:expr, $tenant:expr, $field:ident) => {
+    (@one reference($entity:path), $patch:ident, $model:expr, $changes:expr, $state:expr, $tenant:expr, $field:ident) => {
         if let Some(value) = $patch.$field {
             let id = $crate::http::required(stringify!($field), value)?;
             $crate::data::db::reference::<$entity, _>(&$state.db, $tenant, stringify!($field), id).await?;
@@ -184,7 +184,7 @@ macro_rules! merge_patch {
             $changes.$field = sea_orm::Set(id);
         }
     };
-    (@one codes($check:path), $patch:ident, $model:ident, $changes:ident, $state:expr, $tenant:expr, $field:ident) => {
+    (@one codes($check:path), $patch:ident, $model:expr, $changes:expr, $state:expr, $tenant:expr, $field:ident) => {
         if let Some(value) = $patch.$field {
             let codes = value.unwrap_or_default();
             $crate::domain::validate::each_code(stringify!($field), &codes, $check)?;
@@ -192,7 +192,7 @@ macro_rules! merge_patch {
             $changes.$field = sea_orm::Set($model.$field.clone());
         }
     };
-    (@one service_instant($zone:expr), $patch:ident, $model:ident, $changes:ident, $state:expr, $tenant:expr, $field:ident) => {
+    (@one service_instant($zone:expr), $patch:ident, $model:expr, $changes:expr, $state:expr, $tenant:expr, $field:ident) => {
         if let Some(value) = $patch.$field {
             $model.$field = value.map($crate::base::clock::micros);
             $model.service_date = $crate::domain::orders::service_date($zone, $model.$field);
@@ -200,7 +200,7 @@ macro_rules! merge_patch {
             $changes.service_date = sea_orm::Set($model.service_date);
         }
     };
-    (@one required_service_instant($zone:expr), $patch:ident, $model:ident, $changes:ident, $state:expr, $tenant:expr, $field:ident) => {
+    (@one required_service_instant($zone:expr), $patch:ident, $model:expr, $changes:expr, $state:expr, $tenant:expr, $field:ident) => {
         if let Some(value) = $patch.$field {
             $model.$field = $crate::base::clock::micros($crate::http::required(stringify!($field), value)?);
             $model.service_date = $crate::domain::orders::service_date($zone, Some($model.$field));

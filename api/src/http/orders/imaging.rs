@@ -1,28 +1,23 @@
 //! `/api/v1/imaging-orders`: radiology orders. CLINICIAN and ADMIN write; every role reads.
 //! Numbers are `IMG-{tenant code}-{000001}`.
 
-use actix_web::{delete, get, patch, post};
 use chrono::{DateTime, Utc};
-use entity::{imaging_order, patient, provider};
-use sea_orm::{ColumnTrait, QueryFilter, Select, Set};
+use entity::{imaging_order, provider};
+use sea_orm::{ColumnTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::{ApprovalFilter, DateFilter, NewOrder, OrderFilter, OrderResource};
+use super::shells::ImagingOrders;
+use super::{Active, Context, DateFilter, OrderKindRules, Rows, Target, check_people};
 use crate::base::error::Error;
-use crate::base::state::AppState;
-use crate::data::db::reference;
-use crate::domain::approval::fields::ApprovalFields;
 use crate::domain::orders::lifecycle::ServiceOrderStatus;
-use crate::domain::orders::{OrderKind, service_date};
+use crate::domain::orders::service_date;
 use crate::domain::validate::not_blank;
-use crate::http::problems::*;
-use crate::request::auth::{Caller, Permission};
-use crate::request::extract::{IfMatch, Query, ValidJson};
-use crate::request::list::{ListParams, Page, values};
+use crate::request::list::values;
 use crate::request::problem::ApiError;
+use crate::{order_patch, order_view};
 
 /// DICOM modality of the study.
 #[derive(
@@ -62,23 +57,19 @@ pub enum Modality {
     Dx,
 }
 
-/// An imaging order.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({
-    "id": "0193a4d2-bf60-7b66-8e7d-6a7b8c9d0e10", "order_number": "IMG-GH-000001",
-    "patient_id": "0193a4d2-7b20-7d22-9a3f-2c3d4e5f6a70",
-    "ordering_provider_id": "0193a4d2-6a10-7c11-8f2e-1b2c3d4e5f60",
-    "modality": "MR", "study_description": "MRI brain with and without contrast", "body_part": "Brain",
-    "diagnosis_code": "G43.909", "clinical_indication": "Refractory migraine with new aura",
-    "requested_datetime": "2026-11-28T14:00:00Z", "is_stat": false, "status": "PENDING",
-    "created_at": "2026-11-25T09:30:00Z", "updated_at": "2026-11-25T09:30:00Z", "version": 1,
-    "requires_approval": true, "has_valid_approval": false, "approval_status": "SUBMITTED", "active_approval": null
-}))]
-pub struct ImagingOrderView {
-    pub id: Uuid,
-    /// `IMG-{tenant code}-{000001}`, gapless per tenant.
-    pub order_number: String,
-    pub patient_id: Uuid,
+order_view! {
+    /// An imaging order.
+    #[schema(example = json!({
+        "id": "0193a4d2-bf60-7b66-8e7d-6a7b8c9d0e10", "order_number": "IMG-GH-000001",
+        "patient_id": "0193a4d2-7b20-7d22-9a3f-2c3d4e5f6a70",
+        "ordering_provider_id": "0193a4d2-6a10-7c11-8f2e-1b2c3d4e5f60",
+        "modality": "MR", "study_description": "MRI brain with and without contrast", "body_part": "Brain",
+        "diagnosis_code": "G43.909", "clinical_indication": "Refractory migraine with new aura",
+        "requested_datetime": "2026-11-28T14:00:00Z", "is_stat": false, "status": "PENDING",
+        "created_at": "2026-11-25T09:30:00Z", "updated_at": "2026-11-25T09:30:00Z", "version": 1,
+        "requires_approval": true, "has_valid_approval": false, "approval_status": "SUBMITTED", "active_approval": null
+    }))]
+    pub struct ImagingOrderView from imaging_order::Model, status ServiceOrderStatus, number order_number = "`IMG-{tenant code}-{000001}`, gapless per tenant." {
     pub ordering_provider_id: Uuid,
     #[schema(value_type = Modality)]
     pub modality: String,
@@ -89,37 +80,6 @@ pub struct ImagingOrderView {
     pub clinical_indication: String,
     pub requested_datetime: Option<DateTime<Utc>>,
     pub is_stat: bool,
-    #[schema(value_type = ServiceOrderStatus)]
-    pub status: String,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    /// Optimistic-lock version, also sent as `ETag`.
-    pub version: i32,
-    /// The computed approval fields (DOMAIN.md §3).
-    #[serde(flatten)]
-    pub approval: ApprovalFields,
-}
-
-impl ImagingOrderView {
-    fn new(m: imaging_order::Model, approval: ApprovalFields) -> Self {
-        Self {
-            approval,
-            id: m.id,
-            order_number: m.order_number,
-            patient_id: m.patient_id,
-            ordering_provider_id: m.ordering_provider_id,
-            modality: m.modality,
-            study_description: m.study_description,
-            body_part: m.body_part,
-            diagnosis_code: m.diagnosis_code,
-            clinical_indication: m.clinical_indication,
-            requested_datetime: m.requested_datetime,
-            is_stat: m.is_stat,
-            status: m.status,
-            created_at: m.created_at,
-            updated_at: m.updated_at,
-            version: m.version,
-        }
     }
 }
 
@@ -155,46 +115,24 @@ pub struct CreateImagingOrder {
     pub is_stat: bool,
 }
 
-/// Changes to an imaging order (JSON merge patch). `status` moves along the lifecycle;
-/// `patient_id` cannot change; a COMPLETED or CANCELLED order cannot change at all.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"status": "SCHEDULED", "requested_datetime": "2026-11-29T09:00:00Z"}))]
-pub struct UpdateImagingOrder {
-    #[serde(default, with = "::serde_with::rust::double_option")]
-    #[schema(value_type = Option<Uuid>)]
-    pub patient_id: Option<Option<Uuid>>,
-    #[serde(default, with = "::serde_with::rust::double_option")]
-    #[schema(value_type = Option<Uuid>)]
-    pub ordering_provider_id: Option<Option<Uuid>>,
-    #[serde(default, with = "::serde_with::rust::double_option")]
-    #[schema(value_type = Option<Modality>)]
-    pub modality: Option<Option<Modality>>,
-    #[serde(default, with = "::serde_with::rust::double_option")]
-    #[validate(length(min = 1, max = 500), custom(function = "not_blank"))]
-    #[schema(value_type = Option<String>)]
-    pub study_description: Option<Option<String>>,
-    #[serde(default, with = "::serde_with::rust::double_option")]
-    #[validate(length(min = 1, max = 100), custom(function = "not_blank"))]
-    #[schema(value_type = Option<String>)]
-    pub body_part: Option<Option<String>>,
-    #[serde(default, with = "::serde_with::rust::double_option")]
-    #[validate(custom(function = "crate::domain::validate::icd10"))]
-    #[schema(value_type = Option<String>)]
-    pub diagnosis_code: Option<Option<String>>,
-    #[serde(default, with = "::serde_with::rust::double_option")]
-    #[validate(length(min = 1, max = 2000), custom(function = "not_blank"))]
-    #[schema(value_type = Option<String>)]
-    pub clinical_indication: Option<Option<String>>,
-    #[serde(default, with = "::serde_with::rust::double_option")]
-    #[schema(value_type = Option<DateTime<Utc>>)]
-    pub requested_datetime: Option<Option<DateTime<Utc>>>,
-    #[serde(default, with = "::serde_with::rust::double_option")]
-    #[schema(value_type = Option<bool>)]
-    pub is_stat: Option<Option<bool>>,
-    #[serde(default, with = "::serde_with::rust::double_option")]
-    #[schema(value_type = Option<ServiceOrderStatus>)]
-    pub status: Option<Option<ServiceOrderStatus>>,
+order_patch! {
+    /// Changes to an imaging order (JSON merge patch). `status` moves along the lifecycle;
+    /// `patient_id` cannot change; a COMPLETED or CANCELLED order cannot change at all.
+    #[schema(example = json!({"status": "SCHEDULED", "requested_datetime": "2026-11-29T09:00:00Z"}))]
+    pub struct UpdateImagingOrder, status ServiceOrderStatus {
+        ordering_provider_id: Uuid,
+        modality: Modality,
+        #[validate(length(min = 1, max = 500), custom(function = "not_blank"))]
+        study_description: String,
+        #[validate(length(min = 1, max = 100), custom(function = "not_blank"))]
+        body_part: String,
+        #[validate(custom(function = "crate::domain::validate::icd10"))]
+        diagnosis_code: String,
+        #[validate(length(min = 1, max = 2000), custom(function = "not_blank"))]
+        clinical_indication: String,
+        requested_datetime: DateTime<Utc>,
+        is_stat: bool,
+    }
 }
 
 /// Filters of the imaging order list, beside the common ones.
@@ -208,53 +146,18 @@ pub struct ImagingOrderFilter {
     pub ordering_provider_id: Option<Uuid>,
 }
 
-/// Imaging orders as a resource of the order family.
-#[derive(Debug)]
-pub struct ImagingOrders;
-
-impl OrderResource for ImagingOrders {
-    const KIND: OrderKind = OrderKind::Imaging;
-    type Entity = imaging_order::Entity;
-    type Model = imaging_order::Model;
-    type Active = imaging_order::ActiveModel;
-    type Status = ServiceOrderStatus;
-    type View = ImagingOrderView;
-    type Create = CreateImagingOrder;
-    type Update = UpdateImagingOrder;
-    type Filter = ImagingOrderFilter;
-
+impl OrderKindRules for ImagingOrders {
     const SORT_FIELDS: &'static [(&'static str, imaging_order::Column)] = &[
-        ("order_number", imaging_order::Column::OrderNumber),
         (
             "requested_datetime",
             imaging_order::Column::RequestedDatetime,
         ),
         ("modality", imaging_order::Column::Modality),
-        ("status", imaging_order::Column::Status),
-        ("created_at", imaging_order::Column::CreatedAt),
-        ("updated_at", imaging_order::Column::UpdatedAt),
     ];
-    const PATIENT: imaging_order::Column = imaging_order::Column::PatientId;
-    const STATUS: imaging_order::Column = imaging_order::Column::Status;
     const DATE: DateFilter<imaging_order::Column> =
         DateFilter::Instant(imaging_order::Column::RequestedDatetime);
 
-    fn view(model: imaging_order::Model, approval: ApprovalFields) -> ImagingOrderView {
-        ImagingOrderView::new(model, approval)
-    }
-
-    fn status(model: &imaging_order::Model) -> &str {
-        &model.status
-    }
-
-    fn status_mut(model: &mut imaging_order::Model) -> &mut String {
-        &mut model.status
-    }
-
-    fn filter(
-        mut query: Select<imaging_order::Entity>,
-        filter: &ImagingOrderFilter,
-    ) -> Result<Select<imaging_order::Entity>, ApiError> {
+    fn filter(mut query: Rows<Self>, filter: &ImagingOrderFilter) -> Result<Rows<Self>, ApiError> {
         let modalities = values("modality", filter.modality.as_deref(), |v| {
             v.parse::<Modality>().ok()
         })?;
@@ -272,28 +175,10 @@ impl OrderResource for ImagingOrders {
         Ok(query)
     }
 
-    async fn check_create(
-        state: &AppState,
-        tenant_id: Uuid,
-        body: &CreateImagingOrder,
-    ) -> Result<(), Error> {
-        reference::<patient::Entity, _>(&state.db, tenant_id, "patient_id", body.patient_id)
-            .await?;
-        reference::<provider::Entity, _>(
-            &state.db,
-            tenant_id,
-            "ordering_provider_id",
-            body.ordering_provider_id,
-        )
-        .await?;
-        Ok(())
-    }
-
-    fn build(body: CreateImagingOrder, new: NewOrder) -> Result<imaging_order::ActiveModel, Error> {
+    async fn build(at: &Context<'_>, body: CreateImagingOrder) -> Result<Active<Self>, Error> {
+        let provider = ("ordering_provider_id", body.ordering_provider_id);
+        check_people(at.state, at.tenant_id, body.patient_id, provider).await?;
         Ok(imaging_order::ActiveModel {
-            id: Set(new.id),
-            tenant_id: Set(new.tenant_id),
-            order_number: Set(new.number),
             patient_id: Set(body.patient_id),
             ordering_provider_id: Set(body.ordering_provider_id),
             modality: Set(body.modality.as_ref().to_owned()),
@@ -302,75 +187,24 @@ impl OrderResource for ImagingOrders {
             diagnosis_code: Set(body.diagnosis_code),
             clinical_indication: Set(body.clinical_indication.trim().to_owned()),
             requested_datetime: Set(body.requested_datetime.map(crate::base::clock::micros)),
-            service_date: Set(service_date(new.zone, body.requested_datetime)),
+            service_date: Set(service_date(at.zone, body.requested_datetime)),
             is_stat: Set(body.is_stat),
-            status: Set(ServiceOrderStatus::Pending.as_ref().to_owned()),
-            created_at: Set(new.now),
-            updated_at: Set(new.now),
-            version: Set(1),
+            ..Default::default()
         })
     }
 
-    fn patch_patient(patch: &UpdateImagingOrder) -> &Option<Option<Uuid>> {
-        &patch.patient_id
-    }
-
-    fn patch_status(patch: &UpdateImagingOrder) -> Option<Option<ServiceOrderStatus>> {
-        patch.status
-    }
-
-    async fn merge(
-        state: &AppState,
-        tenant_id: Uuid,
-        zone: chrono_tz::Tz,
-        model: &mut imaging_order::Model,
-        changes: &mut imaging_order::ActiveModel,
-        patch: UpdateImagingOrder,
-    ) -> Result<(), Error> {
-        crate::merge_patch!(patch => model, changes, state, tenant_id; {
+    async fn merge(target: Target<'_, Self>, patch: UpdateImagingOrder) -> Result<(), Error> {
+        let at = target.at;
+        crate::merge_patch!(patch => target.model, target.changes, at.state, at.tenant_id; {
             ordering_provider_id: reference(provider::Entity),
             modality: variant,
             study_description: text,
             body_part: text,
             diagnosis_code: value,
             clinical_indication: text,
-            requested_datetime: service_instant(zone),
+            requested_datetime: service_instant(at.zone),
             is_stat: value,
         });
         Ok(())
     }
-}
-
-crate::order_handlers! {
-    resource: ImagingOrders,
-    tag: "imaging-orders",
-    collection: "/imaging-orders",
-    item: "/imaging-orders/{id}",
-    id: "The imaging order's id.",
-    view: ImagingOrderView,
-    create_body: CreateImagingOrder,
-    update_body: UpdateImagingOrder,
-    filter: ImagingOrderFilter,
-    page_doc: "A page of imaging orders.",
-    new_doc: "The new imaging order.",
-    one_doc: "The imaging order.",
-    updated_doc: "The updated imaging order.",
-    /// List imaging orders
-    ///
-    /// Sort on `order_number`, `requested_datetime`, `modality`, `status`, `created_at`,
-    /// `updated_at`. `from`/`to` apply to `requested_datetime`.
-    list: list_imaging_orders,
-    /// Create an imaging order (CLINICIAN, ADMIN)
-    create: create_imaging_order,
-    /// Get an imaging order
-    get: get_imaging_order,
-    /// Change an imaging order (CLINICIAN, ADMIN)
-    ///
-    /// A JSON merge patch; `status` moves along PENDING → SCHEDULED → IN_PROGRESS → COMPLETED (or
-    /// CANCELLED), and a move the lifecycle does not allow answers 409 with the allowed statuses.
-    update: update_imaging_order,
-    /// Delete an imaging order (CLINICIAN, ADMIN)
-    ///
-    /// Refused with 409 `order_in_use` while approval requests refer to the order: cancel it instead.
-    delete: delete_imaging_order,
 }

@@ -5,13 +5,15 @@
 
 pub mod imaging;
 pub mod lab;
+mod macros;
 pub mod prescriptions;
+pub mod shells;
 pub mod surgical;
 
 use std::collections::HashMap;
 
 use actix_web::HttpResponse;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
@@ -28,7 +30,7 @@ use super::{created, location, ok};
 use crate::base::clock::day_start;
 use crate::base::error::Error;
 use crate::base::state::AppState;
-use crate::data::db::{TenantOwned, find_in_tenant, save_patch, scoped};
+use crate::data::db::{TenantOwned, find_in_tenant, reference, save_patch, scoped};
 use crate::domain::approval::computed::{APPROVAL_STATUSES, KindSql};
 use crate::domain::approval::fields::{ApprovalFields, Recorded, compute};
 use crate::domain::orders::numbering::{day_number, next_number, tenant_number};
@@ -40,23 +42,123 @@ use crate::request::problem::ApiError;
 
 /// Registers the handlers of every kind.
 pub fn configure(config: &mut ServiceConfig) {
-    lab::configure(config);
-    imaging::configure(config);
-    prescriptions::configure(config);
-    surgical::configure(config);
+    shells::configure(config);
 }
 
-/// What a new order is made with, beside its body.
-#[derive(Debug, Clone)]
-pub struct NewOrder {
-    pub id: Uuid,
+/// An order table: its rows have a status, and its active models can be built and saved.
+pub trait OrderEntity:
+    TenantOwned<
+        Model: Clone
+                   + Send
+                   + Sync
+                   + IntoActiveModel<Self::ActiveModel>
+                   + sea_orm::FromQueryResult
+                   + OrderRow,
+        ActiveModel: ActiveModelTrait<Entity = Self> + ActiveModelBehavior + Default + Send,
+    >
+{
+}
+
+impl<E> OrderEntity for E where
+    E: TenantOwned<
+            Model: Clone
+                       + Send
+                       + Sync
+                       + IntoActiveModel<E::ActiveModel>
+                       + sea_orm::FromQueryResult
+                       + OrderRow,
+            ActiveModel: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Default + Send,
+        >
+{
+}
+
+/// The rows, active models, columns and queries of kind `R`.
+pub type Row<R> = <<R as OrderResource>::Entity as EntityTrait>::Model;
+pub type Active<R> = <<R as OrderResource>::Entity as EntityTrait>::ActiveModel;
+pub type Column<R> = <<R as OrderResource>::Entity as EntityTrait>::Column;
+pub type Rows<R> = Select<<R as OrderResource>::Entity>;
+
+/// What a kind's `merge` writes to: the row (kept current for the answer) and the changes to
+/// save, with the request's [`Context`].
+#[derive(Debug)]
+pub struct Target<'a, R: OrderResource + ?Sized> {
+    pub at: Context<'a>,
+    pub model: &'a mut Row<R>,
+    pub changes: &'a mut Active<R>,
+}
+
+/// Column `name` of kind `R` (every order table has `patient_id`, `status`, `created_at`).
+fn column<R: OrderResource>(name: &str) -> Result<Column<R>, Error> {
+    name.parse()
+        .map_err(|_| Error::internal("naming an order column"))
+}
+
+/// What a kind's `build` and `merge` may use beside the body: the state, the tenant, its time
+/// zone and today.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub state: &'a AppState,
     pub tenant_id: Uuid,
-    /// The order's number, allocated in the inserting transaction.
-    pub number: String,
-    /// The tenant's time zone and today.
     pub zone: chrono_tz::Tz,
     pub today: NaiveDate,
-    pub now: DateTime<Utc>,
+}
+
+impl<'a> Context<'a> {
+    fn of(state: &'a AppState, caller: &Caller) -> Self {
+        Self {
+            state,
+            tenant_id: caller.tenant_id(),
+            zone: caller.zone,
+            today: caller.today,
+        }
+    }
+}
+
+/// The status of an order row, whatever its kind.
+pub trait OrderRow {
+    fn status(&self) -> &str;
+    fn status_mut(&mut self) -> &mut String;
+}
+
+/// What every order's merge patch carries: `patient_id` (never changes) and `status`.
+pub trait OrderPatch {
+    type Status;
+    fn patient_id(&self) -> &Option<Option<Uuid>>;
+    fn status(&self) -> Option<Option<Self::Status>>;
+}
+
+/// [`OrderRow`] for each kind's row, written once.
+macro_rules! order_rows {
+    ($($model:path),+) => {$(
+        impl OrderRow for $model {
+            fn status(&self) -> &str {
+                &self.status
+            }
+            fn status_mut(&mut self) -> &mut String {
+                &mut self.status
+            }
+        }
+    )+};
+}
+
+order_rows!(
+    entity::lab_order::Model,
+    entity::imaging_order::Model,
+    entity::prescription::Model,
+    entity::surgical_case::Model
+);
+
+/// Checks that the patient and the provider a new order names are rows of the tenant (422 on
+/// the field otherwise).
+pub async fn check_people(
+    state: &AppState,
+    tenant_id: Uuid,
+    patient_id: Uuid,
+    provider: (&'static str, Uuid),
+) -> Result<(), Error> {
+    reference::<entity::patient::Entity, _>(&state.db, tenant_id, "patient_id", patient_id).await?;
+    reference::<entity::provider::Entity, _>(&state.db, tenant_id, provider.0, provider.1).await?;
+    Ok(())
 }
 
 /// One order kind as an HTTP resource: its table, its status lifecycle, its views and bodies,
@@ -64,58 +166,44 @@ pub struct NewOrder {
 pub trait OrderResource: 'static {
     /// The kind (its table, number prefix and resource name are `KIND.info()`).
     const KIND: OrderKind;
-    type Entity: TenantOwned<Model = Self::Model, ActiveModel = Self::Active>;
-    type Model: Clone + Send + Sync + IntoActiveModel<Self::Active> + sea_orm::FromQueryResult;
-    type Active: ActiveModelTrait<Entity = Self::Entity> + ActiveModelBehavior + Default + Send;
+    type Entity: OrderEntity;
     type Status: Lifecycle;
-    type View: Serialize;
+    /// The client's view of an order with its computed fields.
+    type View: Serialize + From<(Row<Self>, ApprovalFields)>;
     type Create: DeserializeOwned + Validate + 'static;
-    type Update: DeserializeOwned + Validate + 'static;
+    type Update: DeserializeOwned + Validate + OrderPatch<Status = Self::Status> + 'static;
     type Filter: DeserializeOwned + 'static;
+}
 
-    /// The fields a list sorts on, and their columns.
+/// What each kind does with its own fields: sorting, filtering, building a row and merging a
+/// patch. One implementation per kind, in the child modules.
+pub trait OrderKindRules: OrderResource {
+    /// The fields a list sorts on beside the number, `status`, `created_at` and `updated_at`.
     const SORT_FIELDS: &'static [(&'static str, <Self::Entity as EntityTrait>::Column)];
-    const PATIENT: <Self::Entity as EntityTrait>::Column;
-    const STATUS: <Self::Entity as EntityTrait>::Column;
     /// The column `from`/`to` filter on.
     const DATE: DateFilter<<Self::Entity as EntityTrait>::Column>;
 
-    /// The client's view of an order with its computed fields.
-    fn view(model: Self::Model, approval: ApprovalFields) -> Self::View;
-    fn status(model: &Self::Model) -> &str;
-    fn status_mut(model: &mut Self::Model) -> &mut String;
     /// A prescription's recorded prior authorization.
-    fn recorded(_model: &Self::Model) -> Option<Recorded> {
+    fn recorded(_model: &Row<Self>) -> Option<Recorded> {
         None
     }
     /// The kind's own list filters.
-    fn filter(
-        query: Select<Self::Entity>,
-        filter: &Self::Filter,
-    ) -> Result<Select<Self::Entity>, ApiError>;
-    /// Checks a creation body beyond its shape: codes, references to rows of the tenant.
-    fn check_create(
-        state: &AppState,
-        tenant_id: Uuid,
-        body: &Self::Create,
-    ) -> impl Future<Output = Result<(), Error>>;
+    fn filter(query: Rows<Self>, filter: &Self::Filter) -> Result<Rows<Self>, ApiError>;
     /// The day a per-day number counts in (surgical cases), or None for a tenant-wide number.
     fn number_day(_body: &Self::Create, _zone: chrono_tz::Tz) -> Option<String> {
         None
     }
-    /// The new row.
-    fn build(body: Self::Create, new: NewOrder) -> Result<Self::Active, Error>;
-    /// `patient_id` of a merge patch (it never changes).
-    fn patch_patient(patch: &Self::Update) -> &Option<Option<Uuid>>;
-    /// `status` of a merge patch.
-    fn patch_status(patch: &Self::Update) -> Option<Option<Self::Status>>;
-    /// Merges the rest of a patch into `model` and `changes`, checking what it refers to.
+    /// Checks a creation body beyond its shape (codes, references to rows of the tenant: see
+    /// [`check_people`]) and makes the new row's own fields; the generic body sets those every
+    /// order has (id, tenant, number, status, instants, version).
+    fn build(
+        at: &Context<'_>,
+        body: Self::Create,
+    ) -> impl Future<Output = Result<Active<Self>, Error>>;
+    /// Merges the rest of a patch into the row and the changes to save, checking what it
+    /// refers to.
     fn merge(
-        state: &AppState,
-        tenant_id: Uuid,
-        zone: chrono_tz::Tz,
-        model: &mut Self::Model,
-        changes: &mut Self::Active,
+        target: Target<'_, Self>,
         patch: Self::Update,
     ) -> impl Future<Output = Result<(), Error>>;
 }
@@ -147,19 +235,19 @@ pub enum DateFilter<C> {
 
 impl OrderFilter {
     /// Applies the common filters of kind `R`.
-    fn apply<R: OrderResource>(
+    fn apply<R: OrderKindRules>(
         &self,
         mut query: Select<R::Entity>,
         zone: chrono_tz::Tz,
     ) -> Result<Select<R::Entity>, ApiError> {
         if let Some(patient_id) = self.patient_id {
-            query = query.filter(R::PATIENT.eq(patient_id));
+            query = query.filter(column::<R>("patient_id")?.eq(patient_id));
         }
         let wanted = values("status", self.status.as_deref(), |v| {
             v.parse::<R::Status>().ok().map(|s| s.as_ref().to_owned())
         })?;
         if !wanted.is_empty() {
-            query = query.filter(R::STATUS.is_in(wanted));
+            query = query.filter(column::<R>("status")?.is_in(wanted));
         }
         if let (Some(from), Some(to)) = (self.from, self.to)
             && from > to
@@ -229,10 +317,10 @@ impl ApprovalFilter {
 }
 
 /// Views of orders of kind `R` with their computed fields, at a fixed number of queries.
-async fn decorate<R: OrderResource>(
+async fn decorate<R: OrderKindRules>(
     state: &AppState,
     caller: &Caller,
-    models: Vec<R::Model>,
+    models: Vec<Row<R>>,
 ) -> Result<Vec<R::View>, ApiError> {
     let ids: Vec<Uuid> = models.iter().map(R::Entity::id_of).collect();
     let recorded: HashMap<Uuid, Recorded> = models
@@ -254,15 +342,15 @@ async fn decorate<R: OrderResource>(
             let computed = fields
                 .remove(&R::Entity::id_of(&model))
                 .ok_or_else(|| Error::internal("computing an order's approval fields"))?;
-            Ok(R::view(model, computed))
+            Ok(R::View::from((model, computed)))
         })
         .collect()
 }
 
-async fn decorate_one<R: OrderResource>(
+async fn decorate_one<R: OrderKindRules>(
     state: &AppState,
     caller: &Caller,
-    model: R::Model,
+    model: Row<R>,
 ) -> Result<R::View, ApiError> {
     decorate::<R>(state, caller, vec![model])
         .await?
@@ -272,7 +360,7 @@ async fn decorate_one<R: OrderResource>(
 
 /// `GET /{orders}`: the common filters, the kind's own, the computed-field filters (before
 /// paging), then the page decorated with its computed fields.
-pub async fn list<R: OrderResource>(
+pub async fn list<R: OrderKindRules>(
     caller: &Caller,
     state: &AppState,
     page: &ListParams,
@@ -289,11 +377,18 @@ pub async fn list<R: OrderResource>(
         state.db.get_database_backend(),
         caller.today,
     )?;
+    // The number, the kind's own fields, then what every order sorts on.
+    let number = R::KIND.info().number_column;
+    let mut sort_fields = vec![(number, column::<R>(number)?)];
+    sort_fields.extend_from_slice(R::SORT_FIELDS);
+    for name in ["status", "created_at", "updated_at"] {
+        sort_fields.push((name, column::<R>(name)?));
+    }
     let page = page
         .fetch(
             &state.db,
             query,
-            R::SORT_FIELDS,
+            &sort_fields,
             R::Entity::id_column(),
             |m| m,
         )
@@ -309,31 +404,35 @@ pub async fn list<R: OrderResource>(
 
 /// `POST /{orders}`: checks, then the number and the row in one transaction (see
 /// [`next_number`]).
-pub async fn create<R: OrderResource>(
+pub async fn create<R: OrderKindRules>(
     caller: &Caller,
     state: &AppState,
     body: R::Create,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::WriteClinical)?;
     let tenant_id = caller.tenant_id();
-    R::check_create(state, tenant_id, &body).await?;
     let prefix = R::KIND.info().number_prefix;
     let day = R::number_day(&body, caller.zone);
+    let mut row = R::build(&Context::of(state, caller), body).await?;
     let txn = state.db.begin().await?;
     let counter = next_number(&txn, tenant_id, prefix, day.as_deref().unwrap_or("")).await?;
     let number = match &day {
         Some(day) => day_number(prefix, day, counter),
         None => tenant_number(prefix, &caller.tenant.code, counter),
     };
-    let new = NewOrder {
-        id: Uuid::now_v7(),
-        tenant_id,
-        number,
-        zone: caller.zone,
-        today: caller.today,
-        now: caller.now,
-    };
-    let model = R::build(body, new)?.insert(&txn).await?;
+    let now = caller.now;
+    for (column, value) in [
+        (R::Entity::id_column(), Uuid::now_v7().into()),
+        (R::Entity::tenant_column(), tenant_id.into()),
+        (column::<R>(R::KIND.info().number_column)?, number.into()),
+        (column::<R>("status")?, R::Status::INITIAL.as_ref().into()),
+        (column::<R>("created_at")?, now.into()),
+        (R::Entity::updated_at_column(), now.into()),
+        (R::Entity::version_column(), 1.into()),
+    ] {
+        row.try_set(column, value)?;
+    }
+    let model = row.insert(&txn).await?;
     txn.commit().await?;
     let id = R::Entity::id_of(&model);
     let version = R::Entity::version_of(&model);
@@ -346,7 +445,7 @@ pub async fn create<R: OrderResource>(
 }
 
 /// `GET /{orders}/{id}`.
-pub async fn get<R: OrderResource>(
+pub async fn get<R: OrderKindRules>(
     caller: &Caller,
     state: &AppState,
     id: Uuid,
@@ -360,7 +459,7 @@ pub async fn get<R: OrderResource>(
 /// `PATCH /{orders}/{id}`: a stale `If-Match` (412), a changed `patient_id` (422) and a closed
 /// order (409) are refused first; then the status moves along the lifecycle and the kind merges
 /// the rest; the row is saved as a compare-and-set on its version.
-pub async fn update<R: OrderResource>(
+pub async fn update<R: OrderKindRules>(
     caller: &Caller,
     state: &AppState,
     id: Uuid,
@@ -371,23 +470,20 @@ pub async fn update<R: OrderResource>(
     let tenant_id = caller.tenant_id();
     let mut model = find_in_tenant::<R::Entity, _>(&state.db, tenant_id, id).await?;
     let with_if_match = if_match.check(R::Entity::version_of(&model))?;
-    immutable("patient_id", R::patch_patient(&patch))?;
-    let status = R::Status::parse_stored(R::status(&model))?;
+    immutable("patient_id", patch.patient_id())?;
+    let status = R::Status::parse_stored(model.status())?;
     status.ensure_open()?;
-    let mut changes = <R::Active as Default>::default();
-    if let Some(next) = status.next(R::patch_status(&patch))? {
-        *R::status_mut(&mut model) = next.as_ref().to_owned();
-        changes.set(R::STATUS, next.as_ref().to_owned().into());
+    let mut changes = <Active<R> as Default>::default();
+    if let Some(next) = status.next(patch.status())? {
+        *model.status_mut() = next.as_ref().to_owned();
+        changes.try_set(column::<R>("status")?, next.as_ref().to_owned().into())?;
     }
-    R::merge(
-        state,
-        tenant_id,
-        caller.zone,
-        &mut model,
-        &mut changes,
-        patch,
-    )
-    .await?;
+    let target = Target {
+        at: Context::of(state, caller),
+        model: &mut model,
+        changes: &mut changes,
+    };
+    R::merge(target, patch).await?;
     save_patch(
         &state.db,
         tenant_id,
@@ -399,152 +495,4 @@ pub async fn update<R: OrderResource>(
     .await?;
     let version = R::Entity::version_of(&model);
     Ok(ok(version, &decorate_one::<R>(state, caller, model).await?))
-}
-
-/// Writes each kind's handler shells: the named functions with literal paths and documents that
-/// utoipa reads, each calling the generic body above, and the kind's `configure`. The kind's
-/// module imports `actix_web::{delete, get, patch, post}`: utoipa recognises the route
-/// attributes by those names.
-#[macro_export]
-macro_rules! order_handlers {
-    (
-        resource: $resource:ident,
-        tag: $tag:literal,
-        collection: $collection:literal,
-        item: $item:literal,
-        id: $id_doc:literal,
-        view: $view:ident,
-        create_body: $create_body:ident,
-        update_body: $update_body:ident,
-        filter: $filter:ident,
-        page_doc: $page_doc:literal,
-        new_doc: $new_doc:literal,
-        one_doc: $one_doc:literal,
-        updated_doc: $updated_doc:literal,
-        $(#[$list_meta:meta])* list: $list:ident,
-        $(#[$create_meta:meta])* create: $create:ident,
-        $(#[$get_meta:meta])* get: $get:ident,
-        $(#[$update_meta:meta])* update: $update:ident,
-        $(#[$delete_meta:meta])* delete: $delete:ident $(,)?
-    ) => {
-        pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
-            config
-                .service($list)
-                .service($create)
-                .service($get)
-                .service($update)
-                .service($delete);
-        }
-
-        $(#[$list_meta])*
-        #[utoipa::path(
-            tag = $tag,
-            params(ListParams, OrderFilter, $filter, ApprovalFilter),
-            responses(
-                (status = 200, description = $page_doc, body = Page<$view>),
-                ListProblems
-            )
-        )]
-        #[get($collection)]
-        pub async fn $list(
-            caller: Caller,
-            state: actix_web::web::Data<AppState>,
-            page: Query<ListParams>,
-            common: Query<OrderFilter>,
-            filter: Query<$filter>,
-            approval: Query<ApprovalFilter>,
-        ) -> Result<actix_web::HttpResponse, ApiError> {
-            $crate::http::orders::list::<$resource>(&caller, &state, &page, &common, &filter, &approval).await
-        }
-
-        $(#[$create_meta])*
-        #[utoipa::path(
-            tag = $tag,
-            request_body = $create_body,
-            responses(
-                (status = 201, description = $new_doc, body = $view,
-                    headers(("Location" = String), ("ETag" = String))),
-                CreateProblems
-            )
-        )]
-        #[post($collection)]
-        pub async fn $create(
-            caller: Caller,
-            state: actix_web::web::Data<AppState>,
-            ValidJson(body): ValidJson<$create_body>,
-        ) -> Result<actix_web::HttpResponse, ApiError> {
-            $crate::http::orders::create::<$resource>(&caller, &state, body).await
-        }
-
-        $(#[$get_meta])*
-        #[utoipa::path(
-            tag = $tag,
-            params(("id" = Uuid, Path, description = $id_doc)),
-            responses(
-                (status = 200, description = $one_doc, body = $view, headers(("ETag" = String))),
-                ReadProblems
-            )
-        )]
-        #[get($item)]
-        pub async fn $get(
-            caller: Caller,
-            state: actix_web::web::Data<AppState>,
-            id: actix_web::web::Path<Uuid>,
-        ) -> Result<actix_web::HttpResponse, ApiError> {
-            $crate::http::orders::get::<$resource>(&caller, &state, *id).await
-        }
-
-        $(#[$update_meta])*
-        #[utoipa::path(
-            tag = $tag,
-            params(
-                ("id" = Uuid, Path, description = $id_doc),
-                ("If-Match" = Option<String>, Header, description = "The version you read, as in `ETag`.")
-            ),
-            request_body(content = $update_body, content_type = "application/merge-patch+json"),
-            responses(
-                (status = 200, description = $updated_doc, body = $view, headers(("ETag" = String))),
-                UpdateProblems
-            )
-        )]
-        #[patch($item)]
-        pub async fn $update(
-            caller: Caller,
-            state: actix_web::web::Data<AppState>,
-            id: actix_web::web::Path<Uuid>,
-            if_match: IfMatch,
-            ValidJson(patch): ValidJson<$update_body>,
-        ) -> Result<actix_web::HttpResponse, ApiError> {
-            $crate::http::orders::update::<$resource>(&caller, &state, *id, if_match, patch).await
-        }
-
-        $(#[$delete_meta])*
-        #[utoipa::path(
-            tag = $tag,
-            params(
-                ("id" = Uuid, Path, description = $id_doc),
-                ("If-Match" = Option<String>, Header, description = "The version you read, as in `ETag`.")
-            ),
-            responses(
-                (status = 204, description = "Deleted."),
-                DeleteProblems
-            )
-        )]
-        #[delete($item)]
-        pub async fn $delete(
-            caller: Caller,
-            state: actix_web::web::Data<AppState>,
-            id: actix_web::web::Path<Uuid>,
-            if_match: IfMatch,
-        ) -> Result<actix_web::HttpResponse, ApiError> {
-            $crate::http::delete_one::<<$resource as $crate::http::orders::OrderResource>::Entity>(
-                &caller,
-                &state,
-                Permission::WriteClinical,
-                *id,
-                if_match,
-            )
-            .await
-        }
-    };
 }

@@ -1,0 +1,93 @@
+//! The macros that declare an order kind's view and merge-patch body: the fields every order
+//! has are written here once, each kind lists only its own.
+
+/// Declares an order kind's view: `id`, the kind's own fields, then what every order shows
+/// (`status`, the instants, `version`, and the computed approval fields), and its making from a
+/// row and the row's computed fields.
+#[macro_export]
+macro_rules! order_view {
+    (
+        $(#[$meta:meta])*
+        pub struct $view:ident from $model:path, status $status:ident, number $number:ident = $number_doc:literal {
+            $( $(#[$field_meta:meta])* pub $field:ident: $ty:ty, )*
+        }
+    ) => {
+        #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+        $(#[$meta])*
+        pub struct $view {
+            pub id: Uuid,
+            #[doc = $number_doc]
+            pub $number: String,
+            pub patient_id: Uuid,
+            $( $(#[$field_meta])* pub $field: $ty, )*
+            #[schema(value_type = $status)]
+            pub status: String,
+            pub created_at: chrono::DateTime<chrono::Utc>,
+            pub updated_at: chrono::DateTime<chrono::Utc>,
+            /// Optimistic-lock version, also sent as `ETag`.
+            pub version: i32,
+            /// The computed approval fields (DOMAIN.md §3).
+            #[serde(flatten)]
+            pub approval: $crate::domain::approval::fields::ApprovalFields,
+        }
+
+        impl From<($model, $crate::domain::approval::fields::ApprovalFields)> for $view {
+            fn from(
+                (m, approval): ($model, $crate::domain::approval::fields::ApprovalFields),
+            ) -> Self {
+                Self {
+                    id: m.id,
+                    $number: m.$number,
+                    patient_id: m.patient_id,
+                    $( $field: m.$field, )*
+                    status: m.status,
+                    created_at: m.created_at,
+                    updated_at: m.updated_at,
+                    version: m.version,
+                    approval,
+                }
+            }
+        }
+    };
+}
+
+/// Declares an order kind's merge-patch body: `patient_id` (refused: it never changes), the
+/// kind's own fields, each a merge-patch value (absent: unchanged; `null`: cleared or refused),
+/// then `status`; and the [`OrderPatch`] the generic update reads.
+#[macro_export]
+macro_rules! order_patch {
+    (
+        $(#[$meta:meta])*
+        pub struct $patch:ident, status $status:ident {
+            $( $(#[$field_meta:meta])* $field:ident: $ty:ty, )*
+        }
+    ) => {
+        #[derive(Debug, serde::Deserialize, validator::Validate, utoipa::ToSchema)]
+        #[serde(deny_unknown_fields)]
+        $(#[$meta])*
+        pub struct $patch {
+            #[serde(default, with = "::serde_with::rust::double_option")]
+            #[schema(value_type = Option<Uuid>)]
+            pub patient_id: Option<Option<Uuid>>,
+            $(
+                #[serde(default, with = "::serde_with::rust::double_option")]
+                #[schema(value_type = Option<$ty>)]
+                $(#[$field_meta])*
+                pub $field: Option<Option<$ty>>,
+            )*
+            #[serde(default, with = "::serde_with::rust::double_option")]
+            #[schema(value_type = Option<$status>)]
+            pub status: Option<Option<$status>>,
+        }
+
+        impl $crate::http::orders::OrderPatch for $patch {
+            type Status = $status;
+            fn patient_id(&self) -> &Option<Option<Uuid>> {
+                &self.patient_id
+            }
+            fn status(&self) -> Option<Option<$status>> {
+                self.status
+            }
+        }
+    };
+}
