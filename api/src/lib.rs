@@ -12,6 +12,7 @@ pub mod cli;
 pub mod data;
 pub mod domain;
 pub mod http;
+mod layering;
 pub mod openapi;
 pub mod request;
 pub mod startup;

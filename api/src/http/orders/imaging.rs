@@ -9,7 +9,6 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::shells::ImagingOrders;
 use super::{Active, Context, DateFilter, OrderKindRules, Rows, Target, check_people};
 use crate::base::error::Error;
 use crate::domain::orders::lifecycle::ServiceOrderStatus;
@@ -145,6 +144,10 @@ pub struct ImagingOrderFilter {
     pub is_stat: Option<bool>,
     pub ordering_provider_id: Option<Uuid>,
 }
+
+/// Imaging orders in the order family (their types and routes are in `shells`).
+#[derive(Debug)]
+pub struct ImagingOrders;
 
 impl OrderKindRules for ImagingOrders {
     const SORT_FIELDS: &'static [(&'static str, imaging_order::Column)] = &[

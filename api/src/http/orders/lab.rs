@@ -9,7 +9,6 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::shells::LabOrders;
 use super::{Active, Context, DateFilter, OrderKindRules, Rows, Target, check_people};
 use crate::base::error::Error;
 use crate::domain::orders::lifecycle::ServiceOrderStatus;
@@ -142,6 +141,10 @@ pub struct LabOrderFilter {
 fn tests_json(tests: &[LabTest]) -> Result<serde_json::Value, Error> {
     serde_json::to_value(tests).map_err(|e| Error::internal_from("storing a lab order's tests", e))
 }
+
+/// Lab orders in the order family (their types and routes are in `shells`).
+#[derive(Debug)]
+pub struct LabOrders;
 
 impl OrderKindRules for LabOrders {
     const SORT_FIELDS: &'static [(&'static str, lab_order::Column)] = &[

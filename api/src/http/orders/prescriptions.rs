@@ -11,7 +11,6 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::shells::Prescriptions;
 use super::{Active, Context, DateFilter, OrderKindRules, Rows, Target, check_people};
 use crate::base::error::Error;
 use crate::data::db::reference;
@@ -166,6 +165,10 @@ fn check_prior_authorization(
         _ => Ok(()),
     }
 }
+
+/// Prescriptions in the order family (their types and routes are in `shells`).
+#[derive(Debug)]
+pub struct Prescriptions;
 
 impl OrderKindRules for Prescriptions {
     const SORT_FIELDS: &'static [(&'static str, prescription::Column)] = &[

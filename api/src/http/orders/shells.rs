@@ -7,14 +7,14 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::imaging::{
-    CreateImagingOrder, ImagingOrderFilter, ImagingOrderView, UpdateImagingOrder,
+    CreateImagingOrder, ImagingOrderFilter, ImagingOrderView, ImagingOrders, UpdateImagingOrder,
 };
-use super::lab::{CreateLabOrder, LabOrderFilter, LabOrderView, UpdateLabOrder};
+use super::lab::{CreateLabOrder, LabOrderFilter, LabOrderView, LabOrders, UpdateLabOrder};
 use super::prescriptions::{
-    CreatePrescription, PrescriptionFilter, PrescriptionView, UpdatePrescription,
+    CreatePrescription, PrescriptionFilter, PrescriptionView, Prescriptions, UpdatePrescription,
 };
 use super::surgical::{
-    CreateSurgicalCase, SurgicalCaseFilter, SurgicalCaseView, UpdateSurgicalCase,
+    CreateSurgicalCase, SurgicalCaseFilter, SurgicalCaseView, SurgicalCases, UpdateSurgicalCase,
 };
 use super::{ApprovalFilter, OrderFilter, OrderResource};
 use crate::base::state::AppState;
@@ -28,14 +28,9 @@ use crate::request::extract::{IfMatch, Query, ValidJson};
 use crate::request::list::{ListParams, Page};
 use crate::request::problem::ApiError;
 
-/// Each kind as a resource: its table, statuses and bodies. The marker types name the kinds in
-/// the generic bodies.
+/// Each kind as a resource: its table, statuses and bodies.
 macro_rules! order_resources {
     ($($resource:ident: $kind:ident, $entity:path, $status:ident, $view:ident, $create:ident, $update:ident, $filter:ident;)+) => {$(
-        #[doc = concat!("The ", stringify!($kind), " orders as a resource of the order family.")]
-        #[derive(Debug)]
-        pub struct $resource;
-
         impl OrderResource for $resource {
             const KIND: OrderKind = OrderKind::$kind;
             type Entity = $entity;

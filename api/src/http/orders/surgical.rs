@@ -10,7 +10,6 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::shells::SurgicalCases;
 use super::{Active, Context, DateFilter, OrderKindRules, Rows, Target, check_people};
 use crate::base::clock::local_date;
 use crate::base::error::Error;
@@ -116,6 +115,10 @@ pub struct SurgicalCaseFilter {
     pub is_emergency: Option<bool>,
     pub primary_surgeon_id: Option<Uuid>,
 }
+
+/// Surgical cases in the order family (their types and routes are in `shells`).
+#[derive(Debug)]
+pub struct SurgicalCases;
 
 impl OrderKindRules for SurgicalCases {
     const SORT_FIELDS: &'static [(&'static str, surgical_case::Column)] =
