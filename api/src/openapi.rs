@@ -94,9 +94,11 @@ pub fn finish(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenAp
     let Some(content) = response.content.get_mut("application/json") else {
         return document;
     };
-    for status in crate::domain::approval::computed::APPROVAL_STATUSES {
+    use strum::IntoEnumIterator;
+    for status in crate::domain::approval::fields::OrderApprovalStatus::iter() {
+        let status: &str = status.as_ref();
         let valid = matches!(status, "APPROVED" | "PARTIALLY_APPROVED");
-        let requires = !crate::domain::approval::computed::NOT_REQUIRING.contains(&status);
+        let requires = !crate::domain::approval::order_state::NOT_REQUIRING.contains(&status);
         let active = valid.then(|| {
             json!({
                 "id": "0193a4d2-e290-7e99-9b0a-9d0e1f2a3b40", "approval_number": "APR-GH-000001",

@@ -111,6 +111,19 @@ pub async fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
         .await
         .context("applying migrations")?;
     let clock: SharedClock = std::sync::Arc::new(SystemClock);
+    // Orders without a row of the approval read model (older than it, or loaded by hand).
+    let filled = crate::domain::approval::read_model::fill_missing(
+        &db,
+        crate::base::clock::now(clock.as_ref()),
+    )
+    .await
+    .map_err(|error| anyhow::anyhow!("filling the approval read model: {error}"))?;
+    if filled > 0 {
+        tracing::info!(
+            filled,
+            "approval read model: rows of existing orders computed"
+        );
+    }
     if args.expiry_sweep_interval_seconds > 0 {
         crate::domain::approval::sweep::spawn_periodic(
             db.clone(),

@@ -9,6 +9,8 @@ pub struct Model {
     pub id: Uuid,
     pub tenant_id: Uuid,
     pub order_number: String,
+    /// The number's counter, for sorting by number (see the migration that added it).
+    pub number_value: i64,
     pub patient_id: Uuid,
     pub ordering_provider_id: Uuid,
     pub modality: String,
@@ -20,6 +22,8 @@ pub struct Model {
     /// The tenant-local date of the service instant.
     pub service_date: Option<Date>,
     pub is_stat: bool,
+    /// CPT/HCPCS codes of the study (a JSON list).
+    pub cpt_codes: Json,
     pub status: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -14,6 +14,7 @@ pub mod insurance_info;
 pub mod lab_order;
 pub mod medication;
 pub mod number_sequence;
+pub mod order_approval_state;
 pub mod patient;
 pub mod prescription;
 pub mod provider;

@@ -9,6 +9,8 @@ pub struct Model {
     pub id: Uuid,
     pub tenant_id: Uuid,
     pub prescription_number: String,
+    /// The number's counter, for sorting by number (see the migration that added it).
+    pub number_value: i64,
     pub patient_id: Uuid,
     pub prescriber_id: Uuid,
     pub medication_id: Uuid,

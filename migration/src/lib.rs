@@ -17,6 +17,8 @@ mod m20261125_000010_create_surgical_cases;
 mod m20261125_000011_create_approval_templates;
 mod m20261125_000012_create_approval_requests;
 mod m20261125_000013_create_approval_companions;
+mod m20261129_000014_number_values_and_imaging_cpt_codes;
+mod m20261129_000015_create_order_approval_states;
 
 /// The source text of this file and of every migration: the tests name their cached,
 /// migrated PostgreSQL template after it, so that any change to a migration rebuilds it.
@@ -35,6 +37,8 @@ pub const SOURCES: &[&str] = &[
     include_str!("m20261125_000011_create_approval_templates.rs"),
     include_str!("m20261125_000012_create_approval_requests.rs"),
     include_str!("m20261125_000013_create_approval_companions.rs"),
+    include_str!("m20261129_000014_number_values_and_imaging_cpt_codes.rs"),
+    include_str!("m20261129_000015_create_order_approval_states.rs"),
 ];
 
 /// The ordered list of every migration of the service.
@@ -58,6 +62,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000011_create_approval_templates::Migration),
             Box::new(m20261125_000012_create_approval_requests::Migration),
             Box::new(m20261125_000013_create_approval_companions::Migration),
+            Box::new(m20261129_000014_number_values_and_imaging_cpt_codes::Migration),
+            Box::new(m20261129_000015_create_order_approval_states::Migration),
         ]
     }
 }

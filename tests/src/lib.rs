@@ -8,6 +8,7 @@
 pub mod clock;
 pub mod database;
 pub mod http;
+pub mod oracle;
 
 use std::sync::Arc;
 
@@ -263,6 +264,17 @@ impl TestApp {
             .await
             .expect("backdating");
         assert_eq!(result.rows_affected, 1);
+        // A write the service did not make: its order's read-model row is recomputed as the
+        // service's own writes do.
+        let request = entity::approval_request::Entity::find_by_id(id)
+            .one(&self.db)
+            .await
+            .expect("reading the request")
+            .expect("the request");
+        let now = api::base::clock::Clock::now(self.clock.as_ref());
+        api::domain::approval::service::refresh_order_of(&self.db, &request, now)
+            .await
+            .expect("refreshing the read model");
     }
 
     /// Runs the expiry sweep over every tenant, as `serve` does periodically; answers how many

@@ -52,3 +52,17 @@ pub async fn zone_for_write<C: ConnectionTrait>(
         .map_err(|e| Error::internal_from("reading the tenant of a write", e))?;
     crate::base::clock::zone(&name)
 }
+
+/// Inside a transaction that changes the tenant: its row locked against writers reading its
+/// zone (PostgreSQL `FOR UPDATE`; SQLite serializes writers).
+pub async fn lock_for_update<C: ConnectionTrait>(txn: &C, tenant_id: Uuid) -> Result<(), Error> {
+    if txn.get_database_backend() == DatabaseBackend::Postgres {
+        txn.execute_raw(Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            "SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE",
+            [tenant_id.into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{insurance_info, patient};
 use sea_orm::sea_query::Condition;
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Select, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Select, Set, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -16,6 +16,7 @@ use super::{created, ok};
 use crate::base::error::Error;
 use crate::base::state::AppState;
 use crate::data::db::{delete_versioned, find_in_tenant, save_patch, scoped};
+use crate::domain::approval::read_model::{Scope, refresh};
 use crate::domain::validate::not_blank;
 use crate::http::problems::*;
 use crate::request::auth::{Caller, Permission};
@@ -307,6 +308,7 @@ pub async fn create_insurance(
     check_dates(body.effective_date, body.termination_date)?;
     let now = caller.now;
     let trim = |s: Option<String>| s.map(|s| s.trim().to_owned());
+    let txn = state.db.begin().await?;
     let model = insurance_info::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(caller.tenant_id()),
@@ -323,8 +325,16 @@ pub async fn create_insurance(
         updated_at: Set(now),
         version: Set(1),
     }
-    .insert(&state.db)
+    .insert(&txn)
     .await?;
+    refresh(
+        &txn,
+        caller.tenant_id(),
+        caller.now,
+        Scope::Patient(patient.id),
+    )
+    .await?;
+    txn.commit().await?;
     let location = format!("/api/v1/patients/{}/insurance/{}", patient.id, model.id);
     Ok(created(
         location,
@@ -396,8 +406,10 @@ pub async fn update_insurance(
         termination_date: optional,
     });
     check_dates(model.effective_date, model.termination_date)?;
+    // The coverage and every order of its patient, in one transaction.
+    let txn = state.db.begin().await?;
     save_patch(
-        &state.db,
+        &txn,
         tenant_id,
         &mut model,
         with_if_match,
@@ -405,6 +417,14 @@ pub async fn update_insurance(
         changes,
     )
     .await?;
+    refresh(
+        &txn,
+        tenant_id,
+        caller.now,
+        Scope::Patient(model.patient_id),
+    )
+    .await?;
+    txn.commit().await?;
     Ok(ok(model.version, &InsuranceView::from(model)))
 }
 
@@ -434,13 +454,22 @@ pub async fn delete_insurance(
     let (patient_id, coverage_id) = path.into_inner();
     let model = find_coverage(&state, &caller, patient_id, coverage_id).await?;
     let with_if_match = if_match.check(model.version)?;
+    let txn = state.db.begin().await?;
     delete_versioned::<insurance_info::Entity, _>(
-        &state.db,
+        &txn,
         caller.tenant_id(),
         model.id,
         model.version,
         with_if_match,
     )
     .await?;
+    refresh(
+        &txn,
+        caller.tenant_id(),
+        caller.now,
+        Scope::Patient(model.patient_id),
+    )
+    .await?;
+    txn.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }

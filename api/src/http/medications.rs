@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use entity::medication;
 use sea_orm::sea_query::Condition;
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -15,6 +15,7 @@ use validator::Validate;
 use super::{created, location, ok, read_one};
 use crate::base::state::AppState;
 use crate::data::db::{find_in_tenant, save_patch, scoped};
+use crate::domain::approval::read_model::{Scope, refresh};
 use crate::domain::validate::not_blank;
 use crate::http::problems::*;
 use crate::request::auth::{Caller, Permission};
@@ -309,8 +310,11 @@ pub async fn update_medication(
         formulary_status: variant,
         is_controlled_substance: value,
     });
+    // The medication and every prescription of it (the formulary decides whether they ask for
+    // approval, a controlled substance how urgent they are), in one transaction.
+    let txn = state.db.begin().await?;
     save_patch(
-        &state.db,
+        &txn,
         tenant_id,
         &mut model,
         with_if_match,
@@ -318,5 +322,7 @@ pub async fn update_medication(
         changes,
     )
     .await?;
+    refresh(&txn, tenant_id, caller.now, Scope::Medication(model.id)).await?;
+    txn.commit().await?;
     Ok(ok(model.version, &MedicationView::from(model)))
 }

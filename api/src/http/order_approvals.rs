@@ -17,8 +17,10 @@ use super::views::{ApprovalRequestView, insert_and_answer};
 use crate::base::error::Error;
 use crate::base::state::AppState;
 use crate::data::db::scoped;
-use crate::domain::approval::fields::{ActiveApproval, OrderApprovalStatus, compute};
+use crate::domain::approval::fields::{ActiveApproval, ApprovalFields, OrderApprovalStatus};
+use crate::domain::approval::order_state::Urgency;
 use crate::domain::approval::prefill::Order;
+use crate::domain::approval::read_model;
 use crate::domain::approval::service::{
     Content, TemplateFill, active_template, coverage_in_force, new_row,
 };
@@ -195,28 +197,28 @@ pub struct ApprovalSummary {
 async fn summarize(
     caller: &Caller,
     state: &AppState,
-    order: &Order,
+    kind: OrderKind,
+    id: Uuid,
 ) -> Result<HttpResponse, ApiError> {
-    let recorded = order.recorded();
-    let mut fields = compute(
+    let rows = read_model::current_rows(
         &state.db,
         caller.tenant_id(),
-        order.kind(),
+        kind,
+        &[id],
         caller.today,
-        &[order.id()],
-        |_| recorded.clone(),
+        caller.now,
     )
     .await?;
-    let fields = fields
-        .remove(&order.id())
-        .ok_or_else(|| Error::internal("computing an order's approval fields"))?;
-    let cancelled = order.status() == "CANCELLED";
+    let row = rows.get(&id).ok_or(Error::not_found(kind.info().noun))?;
+    let fields = ApprovalFields::of(row);
+    let cancelled = row.order_status == "CANCELLED";
+    let emergency = Urgency::of_rank(row.urgency) == Urgency::Emergency;
     Ok(HttpResponse::Ok().json(ApprovalSummary {
-        order_status: order.status().to_owned(),
+        order_status: row.order_status.clone(),
         has_insurance: fields.has_insurance,
         requires_approval: fields.requires_approval,
         approval_status: fields.approval_status,
-        can_proceed: !cancelled && (!fields.requires_approval || order.is_emergency()),
+        can_proceed: !cancelled && (!fields.requires_approval || emergency),
         active_approval: fields.active_approval,
     }))
 }
@@ -271,8 +273,7 @@ macro_rules! order_endpoints {
             id: web::Path<Uuid>,
         ) -> Result<HttpResponse, ApiError> {
             caller.require(Permission::Read)?;
-            let order = Order::load(&state.db, caller.tenant_id(), $kind, *id).await?;
-            summarize(&caller, &state, &order).await
+            summarize(&caller, &state, $kind, *id).await
         }
 
         #[doc = $create_summary]

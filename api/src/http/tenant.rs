@@ -14,6 +14,8 @@ use super::{ok, required};
 use crate::base::clock;
 use crate::base::state::AppState;
 use crate::data::db::save_patch;
+use crate::data::tenants::lock_for_update;
+use crate::domain::approval::read_model::{Scope, refresh};
 use crate::domain::validate::not_blank;
 use crate::http::problems::*;
 use crate::request::auth::{Caller, Permission};
@@ -133,6 +135,9 @@ pub async fn update_tenant(
         changes.time_zone = Set(tenant.time_zone.clone());
     }
     let txn = state.db.begin().await?;
+    // Writers of the tenant read its zone under a key-share lock: this waits for them, and
+    // they for this.
+    lock_for_update(&txn, tenant.id).await?;
     save_patch(
         &txn,
         tenant.id,
@@ -149,6 +154,7 @@ pub async fn update_tenant(
             clock::zone(&tenant.time_zone)?,
         )
         .await?;
+        refresh(&txn, tenant.id, caller.now, Scope::Tenant).await?;
     }
     txn.commit().await?;
     // This instance reads the new settings at once; others within the cache's TTL.

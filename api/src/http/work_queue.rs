@@ -1,12 +1,11 @@
-//! `/api/v1/work-queue`: the orders of all four kinds that require approval, most urgent first
-//! (DOMAIN.md §5), in one query over all kinds (a UNION ALL sorted and paged by the database).
-
-use std::collections::HashMap;
+//! `/api/v1/work-queue`: the open orders of all four kinds that require approval, most urgent
+//! first, read from the approval read model (an indexed read whatever the tenant's size).
 
 use actix_web::{HttpResponse, get, web};
+use std::str::FromStr;
+
 use chrono::NaiveDate;
-use entity::{insurance_info, patient};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, QueryFilter, Statement};
+use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -15,11 +14,13 @@ use uuid::Uuid;
 use super::location;
 use crate::base::error::{Error, ProblemCode};
 use crate::base::state::AppState;
-use crate::data::db::scoped;
-use crate::domain::approval::computed::{KindSql, NOT_REQUIRING};
 use crate::domain::approval::fields::OrderApprovalStatus;
-use crate::domain::approval::policy::quoted;
+use crate::domain::approval::order_state::Urgency as Rank;
+use crate::domain::approval::read_model;
 use crate::domain::orders::OrderKind;
+use crate::domain::orders::lifecycle::{
+    PrescriptionStatus, ServiceOrderStatus, SurgicalCaseStatus,
+};
 use crate::http::problems::*;
 use crate::request::auth::{Caller, Permission};
 use crate::request::extract::Query;
@@ -37,6 +38,11 @@ pub struct WorkQueueParams {
     /// One or several kinds (LAB, IMAGING, PHARMACY, SURGERY), comma-separated.
     #[param(example = "LAB,IMAGING")]
     pub kind: Option<String>,
+    /// One or several order statuses, comma-separated (any kind's); default every status but
+    /// COMPLETED (open orders). `COMPLETED` finds performed orders still waiting for a
+    /// retrospective approval.
+    #[param(example = "PENDING,SCHEDULED")]
+    pub order_status: Option<String>,
     /// Page size, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
@@ -133,44 +139,51 @@ pub async fn get_work_queue(
     if kinds.is_empty() {
         kinds = OrderKind::ALL.to_vec();
     }
+    let statuses = values("order_status", params.order_status.as_deref(), |v| {
+        let known = ServiceOrderStatus::from_str(v).is_ok()
+            || PrescriptionStatus::from_str(v).is_ok()
+            || SurgicalCaseStatus::from_str(v).is_ok();
+        known.then(|| v.to_owned())
+    })?;
+    read_model::refresh_stale(&state.db, caller.tenant_id(), caller.today, caller.now).await?;
     let backend = state.db.get_database_backend();
-    let today = caller.today;
-    let tenant_param = match backend {
+    let mut binds: Vec<sea_orm::Value> = vec![caller.tenant_id().into()];
+    let mut bind = |value: sea_orm::Value| {
+        binds.push(value);
+        match backend {
+            DatabaseBackend::Postgres => format!("${}", binds.len()),
+            _ => format!("?{}", binds.len()),
+        }
+    };
+    let tenant = match backend {
         DatabaseBackend::Postgres => "$1",
         _ => "?1",
     };
-    let branches: Vec<String> = kinds
+    let kinds_sql = kinds
         .iter()
-        .map(|kind| {
-            let sql = KindSql::new(*kind, backend, today);
-            let t = sql.table;
-            format!(
-                "SELECT '{kind}' AS kind, {t}.id AS order_id, {t}.{number} AS order_number, {t}.patient_id AS patient_id, \
-                 {coverage} AS coverage_id, {status} AS approval_status, {urgency} AS urgency_rank, \
-                 {service_date} AS service_date FROM {t} WHERE {t}.tenant_id = {tenant_param}",
-                kind = kind.as_ref(),
-                number = sql.number,
-                coverage = sql.coverage(),
-                status = sql.approval_status(),
-                urgency = sql.urgency_rank(),
-                service_date = sql.service_date(),
-            )
-        })
-        .collect();
-    let not_requiring = quoted(NOT_REQUIRING);
-    // Materialized: every order's fields are computed once, then filtered, counted, sorted
-    // and paged (PostgreSQL would otherwise compute them again for the rows it returns).
-    let queue = format!(
-        "WITH q AS MATERIALIZED ({}) SELECT {{columns}} FROM q WHERE q.approval_status NOT IN ({not_requiring})",
-        branches.join(" UNION ALL ")
+        .map(|kind| bind(kind.as_ref().into()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let status_sql = if statuses.is_empty() {
+        format!("s.order_status <> {}", bind("COMPLETED".into()))
+    } else {
+        let list = statuses
+            .iter()
+            .map(|status| bind(status.clone().into()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!("s.order_status IN ({list})")
+    };
+    let today = bind(caller.today.into());
+    let filter = format!(
+        "s.tenant_id = {tenant} AND s.requires_approval AND s.kind IN ({kinds_sql}) AND {status_sql}"
     );
-    let values = [sea_orm::Value::from(caller.tenant_id())];
     let total = state
         .db
         .query_one_raw(Statement::from_sql_and_values(
             backend,
-            queue.replace("{columns}", "COUNT(*) AS total"),
-            values.clone(),
+            format!("SELECT COUNT(*) AS total FROM order_approval_states s WHERE {filter}"),
+            binds[..binds.len() - 1].to_vec(),
         ))
         .await?
         .map(|row| row.try_get::<i64>("", "total"))
@@ -181,95 +194,69 @@ pub async fn get_work_queue(
         .query_all_raw(Statement::from_sql_and_values(
             backend,
             format!(
-                "{} ORDER BY q.urgency_rank, q.service_date, q.order_number LIMIT {limit} OFFSET {offset}",
-                queue.replace("{columns}", "*")
+                "SELECT s.kind, s.order_id, s.order_number, s.approval_status, s.urgency, \
+                 COALESCE(s.service_date, {today}) AS service_date, \
+                 p.id AS patient_id, p.mrn, p.given_name, p.family_name, \
+                 c.id AS coverage_id, c.payer_name, c.member_id, c.priority \
+                 FROM order_approval_states s \
+                 LEFT JOIN patients p ON p.tenant_id = s.tenant_id AND p.id = s.patient_id \
+                 LEFT JOIN insurance_info c ON c.tenant_id = s.tenant_id AND c.id = s.coverage_id \
+                 WHERE {filter} \
+                 ORDER BY s.urgency, COALESCE(s.service_date, {today}), s.number_value, s.order_id \
+                 LIMIT {limit} OFFSET {offset}"
             ),
-            values,
+            binds.clone(),
         ))
         .await?;
-    struct Row {
-        kind: OrderKind,
-        order_id: Uuid,
-        order_number: String,
-        patient_id: Uuid,
-        coverage_id: Option<Uuid>,
-        approval_status: String,
-        urgency_rank: i32,
-        service_date: NaiveDate,
-    }
-    let rows = rows
+    let items = rows
         .into_iter()
         .map(|row| {
-            Ok(Row {
-                kind: {
-                    let kind: String = row.try_get("", "kind")?;
-                    kind.parse()
-                        .map_err(|_| Error::unreadable("reading a queued order's kind", &kind))?
-                },
-                order_id: row.try_get("", "order_id")?,
+            let kind: String = row.try_get("", "kind")?;
+            let kind: OrderKind = kind
+                .parse()
+                .map_err(|_| Error::unreadable("reading a queued order's kind", &kind))?;
+            let order_id: Uuid = row.try_get("", "order_id")?;
+            let patient_id: Option<Uuid> = row.try_get("", "patient_id")?;
+            let coverage_id: Option<Uuid> = row.try_get("", "coverage_id")?;
+            let patient = match patient_id {
+                Some(id) => Some(QueuePatient {
+                    id,
+                    mrn: row.try_get("", "mrn")?,
+                    name: format!(
+                        "{} {}",
+                        row.try_get::<String>("", "given_name")?,
+                        row.try_get::<String>("", "family_name")?
+                    ),
+                }),
+                None => None,
+            };
+            let coverage = match coverage_id {
+                Some(id) => Some(QueueCoverage {
+                    id,
+                    payer_name: row.try_get("", "payer_name")?,
+                    member_id: row.try_get("", "member_id")?,
+                    priority: row.try_get("", "priority")?,
+                }),
+                None => None,
+            };
+            Ok(WorkQueueItem {
+                kind,
+                href: location(kind.info().resource, order_id),
+                order_id,
                 order_number: row.try_get("", "order_number")?,
-                patient_id: row.try_get("", "patient_id")?,
-                coverage_id: row.try_get("", "coverage_id")?,
+                patient,
+                coverage,
                 approval_status: row.try_get("", "approval_status")?,
-                urgency_rank: row.try_get("", "urgency_rank")?,
+                urgency: match Rank::of_rank(row.try_get("", "urgency")?) {
+                    Rank::Emergency => Urgency::Emergency,
+                    Rank::Stat => Urgency::Stat,
+                    Rank::Urgent => Urgency::Urgent,
+                    Rank::Routine => Urgency::Routine,
+                },
                 service_date: row.try_get("", "service_date")?,
             })
         })
-        .collect::<Result<Vec<Row>, Error>>()?;
-    let patient_ids: Vec<Uuid> = rows.iter().map(|r| r.patient_id).collect();
-    let coverage_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.coverage_id).collect();
-    let patients: HashMap<Uuid, patient::Model> = if patient_ids.is_empty() {
-        HashMap::new()
-    } else {
-        scoped::<patient::Entity>(caller.tenant_id())
-            .filter(patient::Column::Id.is_in(patient_ids))
-            .all(&state.db)
-            .await?
-            .into_iter()
-            .map(|p| (p.id, p))
-            .collect()
-    };
-    let coverages: HashMap<Uuid, insurance_info::Model> = if coverage_ids.is_empty() {
-        HashMap::new()
-    } else {
-        scoped::<insurance_info::Entity>(caller.tenant_id())
-            .filter(insurance_info::Column::Id.is_in(coverage_ids))
-            .all(&state.db)
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c))
-            .collect()
-    };
-    let items =
-        rows.into_iter()
-            .map(|row| WorkQueueItem {
-                kind: row.kind,
-                href: location(row.kind.info().resource, row.order_id),
-                order_id: row.order_id,
-                order_number: row.order_number,
-                patient: patients.get(&row.patient_id).map(|p| QueuePatient {
-                    id: p.id,
-                    mrn: p.mrn.clone(),
-                    name: format!("{} {}", p.given_name, p.family_name),
-                }),
-                coverage: row.coverage_id.and_then(|id| coverages.get(&id)).map(|c| {
-                    QueueCoverage {
-                        id: c.id,
-                        payer_name: c.payer_name.clone(),
-                        member_id: c.member_id.clone(),
-                        priority: c.priority.clone(),
-                    }
-                }),
-                approval_status: row.approval_status,
-                urgency: match row.urgency_rank {
-                    0 => Urgency::Emergency,
-                    1 => Urgency::Stat,
-                    2 => Urgency::Urgent,
-                    _ => Urgency::Routine,
-                },
-                service_date: row.service_date,
-            })
-            .collect();
+        .collect::<Result<Vec<_>, Error>>()?;
     Ok(HttpResponse::Ok().json(Page {
         items,
         total: u64::try_from(total).unwrap_or(0),

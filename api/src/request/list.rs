@@ -94,6 +94,24 @@ impl ListParams {
         E::Model: Sync,
         C: ConnectionTrait,
     {
+        let plan = self.plan(fields, default_sort)?;
+        let total = query.clone().count(db).await?;
+        let items = plan.order(query, id).all(db).await?;
+        Ok(Page {
+            items: items.into_iter().map(view).collect(),
+            total,
+            limit: plan.limit,
+            offset: plan.offset,
+        })
+    }
+
+    /// The page asked for: `limit` and `offset` checked, `sort` resolved to one of `fields`
+    /// (`default_sort` when absent).
+    pub fn plan<C: ColumnTrait>(
+        &self,
+        fields: &[(&str, C)],
+        default_sort: &str,
+    ) -> Result<Plan<C>, ApiError> {
         let limit = self.limit()?;
         let offset = self.offset.unwrap_or(0);
         if offset > MAX_OFFSET {
@@ -121,20 +139,33 @@ impl ListParams {
                     ),
                 )
             })?;
-        let total = query.clone().count(db).await?;
-        let items = query
-            .order_by(column, order.clone())
-            .order_by(id, order)
-            .limit(limit)
-            .offset(offset)
-            .all(db)
-            .await?;
-        Ok(Page {
-            items: items.into_iter().map(view).collect(),
-            total,
+        Ok(Plan {
             limit,
             offset,
+            column,
+            order,
         })
+    }
+}
+
+/// A resolved page: its size, its offset and its order.
+#[derive(Debug, Clone)]
+pub struct Plan<C> {
+    pub limit: u64,
+    pub offset: u64,
+    pub column: C,
+    pub order: Order,
+}
+
+impl<C: ColumnTrait> Plan<C> {
+    /// `query` ordered by the sort column, then by `id` (so that pages never overlap), and cut
+    /// to the page.
+    pub fn order<Q: QueryOrder + QuerySelect>(&self, query: Q, id: C) -> Q {
+        query
+            .order_by(self.column, self.order.clone())
+            .order_by(id, self.order.clone())
+            .limit(self.limit)
+            .offset(self.offset)
     }
 }
 

@@ -64,7 +64,9 @@ fn every_operation_is_documented_for_integrators() {
     assert!(operations >= 19, "{operations} operations");
     let examples = &document["paths"]["/api/v1/lab-orders/{id}"]["get"]["responses"]["200"]["content"]
         ["application/json"]["examples"];
-    for status in api::domain::approval::computed::APPROVAL_STATUSES {
+    use strum::IntoEnumIterator;
+    for status in api::domain::approval::fields::OrderApprovalStatus::iter() {
+        let status: &str = status.as_ref();
         assert_eq!(
             examples[status]["value"]["approval_status"], status,
             "an example order shows {status}"

@@ -1,20 +1,11 @@
-//! The computed approval fields as the API shows them on every order, single or listed, at a
-//! fixed number of queries whatever the number of orders: one for the fields of all the orders,
-//! one for their active approvals.
-
-use std::collections::HashMap;
+//! The computed approval fields as the API shows them on every order, single or listed: read
+//! from the approval read model (see `read_model` and `order_state`).
 
 use chrono::NaiveDate;
-use entity::approval_request;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use entity::order_approval_state;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
-
-use super::computed::{KindSql, NOT_REQUIRING};
-use crate::base::error::Error;
-use crate::domain::orders::OrderKind;
 
 /// Where an order stands with the payer (DOMAIN.md §3).
 #[derive(
@@ -28,6 +19,7 @@ use crate::domain::orders::OrderKind;
     ToSchema,
     strum::AsRefStr,
     strum::EnumString,
+    strum::EnumIter,
 )]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
@@ -99,116 +91,29 @@ pub struct ApprovalFields {
     pub has_insurance: bool,
 }
 
-/// A prescription's recorded prior authorization.
-#[derive(Debug, Clone)]
-pub struct Recorded {
-    pub number: Option<String>,
-    pub expiry: Option<NaiveDate>,
-}
-
-/// The computed fields of the orders `ids` of `kind`, in one query for the fields and one for
-/// the active approvals. `recorded` gives a prescription's recorded prior authorization.
-pub async fn compute<C>(
-    db: &C,
-    tenant_id: Uuid,
-    kind: OrderKind,
-    today: NaiveDate,
-    ids: &[Uuid],
-    recorded: impl Fn(Uuid) -> Option<Recorded>,
-) -> Result<HashMap<Uuid, ApprovalFields>, Error>
-where
-    C: ConnectionTrait,
-{
-    if ids.is_empty() {
-        return Ok(HashMap::new());
+impl ApprovalFields {
+    /// The fields as the read model holds them.
+    pub fn of(row: &order_approval_state::Model) -> Self {
+        let active = row.active_source.as_deref().map(|source| ActiveApproval {
+            id: row.active_request_id,
+            approval_number: row.active_approval_number.clone(),
+            authorization_number: row.active_authorization_number.clone(),
+            status: row.active_status.clone().unwrap_or_default(),
+            effective_date: row.active_effective_date,
+            expiration_date: row.active_expiration_date,
+            approved_quantity: row.active_approved_quantity,
+            source: if source == "PRESCRIPTION" {
+                ApprovalSource::Prescription
+            } else {
+                ApprovalSource::Request
+            },
+        });
+        Self {
+            requires_approval: row.requires_approval,
+            has_valid_approval: row.has_valid_approval,
+            approval_status: row.approval_status.clone(),
+            active_approval: active,
+            has_insurance: row.has_insurance,
+        }
     }
-    let backend = db.get_database_backend();
-    let sql = KindSql::new(kind, backend, today);
-    let table = Alias::new(sql.table);
-    let statement = Query::select()
-        .expr_as(
-            Expr::col((table.clone(), Alias::new("id"))),
-            Alias::new("id"),
-        )
-        .expr_as(
-            Expr::cust(sql.approval_status()),
-            Alias::new("approval_status"),
-        )
-        .expr_as(
-            Expr::cust(sql.active_request()),
-            Alias::new("active_request_id"),
-        )
-        .expr_as(Expr::cust(sql.coverage()), Alias::new("coverage_id"))
-        .from(table.clone())
-        .and_where(Expr::col((table.clone(), Alias::new("tenant_id"))).eq(tenant_id))
-        .and_where(Expr::col((table, Alias::new("id"))).is_in(ids.iter().copied()))
-        .to_owned();
-    let rows: Vec<(Uuid, String, Option<Uuid>, Option<Uuid>)> = db
-        .query_all(&statement)
-        .await?
-        .into_iter()
-        .map(|row| {
-            Ok((
-                row.try_get("", "id")?,
-                row.try_get("", "approval_status")?,
-                row.try_get("", "active_request_id")?,
-                row.try_get("", "coverage_id")?,
-            ))
-        })
-        .collect::<Result<_, sea_orm::DbErr>>()?;
-    let active_ids: Vec<Uuid> = rows
-        .iter()
-        .filter_map(|(_, _, active, _)| *active)
-        .collect();
-    // Always one query, also when no order of the page has an active approval: the cost of a
-    // page does not depend on its content.
-    let requests: HashMap<Uuid, approval_request::Model> = approval_request::Entity::find()
-        .filter(approval_request::Column::TenantId.eq(tenant_id))
-        .filter(approval_request::Column::Id.is_in(active_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r))
-        .collect();
-    Ok(rows
-        .into_iter()
-        .map(|(id, status, active_id, coverage_id)| {
-            let active = match active_id.and_then(|a| requests.get(&a)) {
-                Some(request) => Some(ActiveApproval {
-                    id: Some(request.id),
-                    approval_number: Some(request.approval_number.clone()),
-                    authorization_number: request.authorization_number.clone(),
-                    status: request.status.clone(),
-                    effective_date: request.effective_date,
-                    expiration_date: request.expiration_date,
-                    approved_quantity: request.approved_quantity,
-                    source: ApprovalSource::Request,
-                }),
-                // No valid request: a prescription's recorded prior authorization, when valid on
-                // D (today, for a prescription).
-                None => recorded(id)
-                    .filter(|r| {
-                        r.number.is_some() && r.expiry.is_some_and(|expiry| expiry >= today)
-                    })
-                    .map(|r| ActiveApproval {
-                        id: None,
-                        approval_number: None,
-                        authorization_number: r.number,
-                        status: "APPROVED".to_owned(),
-                        effective_date: None,
-                        expiration_date: r.expiry,
-                        approved_quantity: None,
-                        source: ApprovalSource::Prescription,
-                    }),
-            };
-            let fields = ApprovalFields {
-                requires_approval: !NOT_REQUIRING.contains(&status.as_str()),
-                has_valid_approval: active.is_some(),
-                approval_status: status,
-                active_approval: active,
-                has_insurance: coverage_id.is_some(),
-            };
-            (id, fields)
-        })
-        .collect())
 }

@@ -3,11 +3,12 @@
 //! request from an order, the computed fields of orders, writing requests (one transaction per
 //! step, its history row inside it), and the expiry sweep.
 
-pub mod computed;
 pub mod coverage;
 pub mod fields;
+pub mod order_state;
 pub mod policy;
 pub mod prefill;
+pub mod read_model;
 pub mod service;
 pub mod state;
 pub mod sweep;

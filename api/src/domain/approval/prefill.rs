@@ -67,17 +67,6 @@ impl Order {
         })
     }
 
-    /// A prescription's recorded prior authorization.
-    pub fn recorded(&self) -> Option<super::fields::Recorded> {
-        match self {
-            Self::Pharmacy(rx, _) => Some(super::fields::Recorded {
-                number: rx.prior_authorization_number.clone(),
-                expiry: rx.prior_authorization_expiry,
-            }),
-            _ => None,
-        }
-    }
-
     pub fn kind(&self) -> OrderKind {
         match self {
             Self::Lab(_) => OrderKind::Lab,
@@ -167,7 +156,7 @@ impl Order {
             Self::Imaging(order) => Prefill {
                 request_type: OrderKind::Imaging.info().request_type,
                 service_description: order.study_description.clone(),
-                procedure_codes: Vec::new(),
+                procedure_codes: stored_list(&order.cpt_codes, "reading an imaging order's codes")?,
                 diagnosis_codes: vec![order.diagnosis_code.clone()],
                 clinical_justification: order.clinical_indication.clone(),
                 requesting_provider_id: order.ordering_provider_id,

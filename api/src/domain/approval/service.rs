@@ -16,10 +16,12 @@ use uuid::Uuid;
 
 use super::coverage;
 use super::prefill::stored_list;
+use super::read_model::{self, Scope};
 use super::state::{self, TransitionRequest};
 use super::values::{ApprovalStatus, InitialStatus};
 use crate::base::error::Error;
 use crate::data::db::{reference, scoped, update_versioned};
+use crate::domain::orders::OrderKind;
 use crate::domain::orders::numbering::{next_number, tenant_number};
 use crate::domain::validate::{cpt_hcpcs, each_code, icd10, ndc};
 
@@ -197,6 +199,7 @@ pub fn new_row(
         id: Uuid::now_v7(),
         tenant_id: actor.tenant_id,
         approval_number: String::new(),
+        number_value: 0,
         patient_id,
         insurance_info_id: None,
         template_id,
@@ -275,6 +278,7 @@ pub async fn create(
     let txn = db.begin().await?;
     let number = next_number(&txn, actor.tenant_id, APPROVAL_COUNTER, "").await?;
     request.approval_number = Set(tenant_number(APPROVAL_COUNTER, actor.tenant_code, number));
+    request.number_value = Set(number);
     let model = request.insert(&txn).await?;
     record(
         &txn,
@@ -286,6 +290,7 @@ pub async fn create(
         None,
     )
     .await?;
+    refresh_order_of(&txn, &model, actor.now).await?;
     txn.commit().await?;
     Ok(model)
 }
@@ -368,8 +373,59 @@ pub async fn transition(
         reason,
     )
     .await?;
+    refresh_order_of(&txn, &next, now).await?;
     txn.commit().await?;
     Ok(next)
+}
+
+/// Saves an edit of a request's content (see [`save`]) with its order's read-model row, in one
+/// transaction.
+pub async fn save_edit(
+    db: &DatabaseConnection,
+    current: &approval_request::Model,
+    next: &approval_request::Model,
+    with_if_match: bool,
+) -> Result<(), Error> {
+    let txn = db.begin().await?;
+    save(&txn, current, next, with_if_match).await?;
+    refresh_order_of(&txn, next, next.updated_at).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Deletes a never-submitted DRAFT (its history, communications and documents go with it) and
+/// recomputes its order's read-model row, in one transaction.
+pub async fn delete(
+    db: &DatabaseConnection,
+    current: &approval_request::Model,
+    with_if_match: bool,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    let txn = db.begin().await?;
+    crate::data::db::delete_versioned::<approval_request::Entity, _>(
+        &txn,
+        current.tenant_id,
+        current.id,
+        current.version,
+        with_if_match,
+    )
+    .await?;
+    refresh_order_of(&txn, current, now).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Recomputes the read-model row of the order `request` is linked to, if any (inside the
+/// transaction that changed the request).
+pub async fn refresh_order_of<C: ConnectionTrait>(
+    txn: &C,
+    request: &approval_request::Model,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    if let Some(link) = OrderKind::linked(request) {
+        read_model::refresh(txn, request.tenant_id, now, Scope::Orders(vec![link])).await?;
+    }
+    Ok(())
 }
 
 /// Writes every field of `next` that differs from `current`, as a compare-and-set on version.

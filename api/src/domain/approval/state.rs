@@ -380,6 +380,7 @@ mod tests {
             id: uuid::Uuid::nil(),
             tenant_id: uuid::Uuid::nil(),
             approval_number: "APR-T-000001".into(),
+            number_value: 1,
             patient_id: uuid::Uuid::nil(),
             insurance_info_id: Some(uuid::Uuid::nil()),
             template_id: None,

@@ -13,7 +13,8 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Transac
 use uuid::Uuid;
 
 use super::policy::holds_grant_condition;
-use super::service::{SYSTEM, record, save};
+use super::read_model::refresh_stale;
+use super::service::{SYSTEM, record, refresh_order_of, save};
 use super::values::ApprovalStatus;
 use crate::base::clock::{self, SharedClock};
 use crate::base::error::Error;
@@ -95,9 +96,12 @@ async fn sweep_tenant(
             reason,
         )
         .await?;
+        refresh_order_of(&txn, &next, now).await?;
         txn.commit().await?;
         expired += 1;
     }
+    // Rows whose recheck date has come (a grant that starts today, a coverage that ended).
+    refresh_stale(db, tenant.id, today, now).await?;
     Ok(expired)
 }
 

@@ -21,6 +21,7 @@ use crate::base::error::Error;
     strum::EnumString,
     strum::EnumIter,
     strum::Display,
+    strum::IntoStaticStr,
 )]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]

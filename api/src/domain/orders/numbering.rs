@@ -51,6 +51,11 @@ pub fn day_number(prefix: &str, day: &str, counter: i64) -> String {
     format!("{prefix}-{day}-{counter:04}")
 }
 
+/// The sort value of a per-day number: the day, then its counter (`20261203000007`).
+pub fn day_number_value(day: &str, counter: i64) -> i64 {
+    day.parse::<i64>().unwrap_or(0) * 1_000_000 + counter
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

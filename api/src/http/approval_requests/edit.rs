@@ -4,7 +4,6 @@
 use actix_web::{HttpResponse, delete, patch, post, web};
 use chrono::NaiveDate;
 use entity::approval_request;
-use sea_orm::TransactionTrait;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -12,7 +11,7 @@ use validator::Validate;
 
 use crate::base::error::{Error, ProblemCode};
 use crate::base::state::AppState;
-use crate::data::db::{delete_versioned, find_in_tenant, reference};
+use crate::data::db::{find_in_tenant, reference};
 use crate::domain::approval::service::{
     self, Content, TemplateFill, active_template, coverage_in_force, new_row,
 };
@@ -330,7 +329,7 @@ pub async fn update_approval_request(
         next.payer_reference = value;
     }
     next.updated_at = caller.now;
-    service::save(&state.db, &current, &next, with_if_match).await?;
+    service::save_edit(&state.db, &current, &next, with_if_match).await?;
     next.version += 1;
     Ok(ok(next.version, &ApprovalRequestView::from(next)))
 }
@@ -369,15 +368,6 @@ pub async fn delete_approval_request(
         )
         .into());
     }
-    let txn = state.db.begin().await?;
-    delete_versioned::<approval_request::Entity, _>(
-        &txn,
-        tenant_id,
-        current.id,
-        current.version,
-        with_if_match,
-    )
-    .await?;
-    txn.commit().await?;
+    service::delete(&state.db, &current, with_if_match, caller.now).await?;
     Ok(HttpResponse::NoContent().finish())
 }

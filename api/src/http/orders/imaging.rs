@@ -13,7 +13,7 @@ use super::{Active, Context, DateFilter, OrderKindRules, Rows, Target, check_peo
 use crate::base::error::Error;
 use crate::domain::orders::lifecycle::ServiceOrderStatus;
 use crate::domain::orders::service_date;
-use crate::domain::validate::not_blank;
+use crate::domain::validate::{cpt_hcpcs, each_code, not_blank};
 use crate::request::list::values;
 use crate::request::problem::ApiError;
 use crate::{order_patch, order_view};
@@ -64,7 +64,7 @@ order_view! {
         "ordering_provider_id": "0193a4d2-6a10-7c11-8f2e-1b2c3d4e5f60",
         "modality": "MR", "study_description": "MRI brain with and without contrast", "body_part": "Brain",
         "diagnosis_code": "G43.909", "clinical_indication": "Refractory migraine with new aura",
-        "requested_datetime": "2026-11-28T14:00:00Z", "is_stat": false, "status": "PENDING",
+        "requested_datetime": "2026-11-28T14:00:00Z", "is_stat": false, "cpt_codes": ["70553"], "status": "PENDING",
         "created_at": "2026-11-25T09:30:00Z", "updated_at": "2026-11-25T09:30:00Z", "version": 1,
         "requires_approval": true, "has_valid_approval": false, "approval_status": "SUBMITTED", "active_approval": null
     }))]
@@ -79,6 +79,10 @@ order_view! {
     pub clinical_indication: String,
     pub requested_datetime: Option<DateTime<Utc>>,
     pub is_stat: bool,
+    /// CPT/HCPCS codes of the study (payers ask for them; a request filled from the order
+    /// takes them as its procedure codes).
+    #[schema(value_type = Vec<String>)]
+    pub cpt_codes: serde_json::Value,
     }
 }
 
@@ -90,7 +94,7 @@ order_view! {
     "ordering_provider_id": "0193a4d2-6a10-7c11-8f2e-1b2c3d4e5f60",
     "modality": "MR", "study_description": "MRI brain with and without contrast", "body_part": "Brain",
     "diagnosis_code": "G43.909", "clinical_indication": "Refractory migraine with new aura",
-    "requested_datetime": "2026-11-28T14:00:00Z", "is_stat": false
+    "requested_datetime": "2026-11-28T14:00:00Z", "is_stat": false, "cpt_codes": ["70553"]
 }))]
 pub struct CreateImagingOrder {
     pub patient_id: Uuid,
@@ -112,6 +116,11 @@ pub struct CreateImagingOrder {
     /// Default false.
     #[serde(default)]
     pub is_stat: bool,
+    /// Up to 20 CPT/HCPCS codes of the study, e.g. `70553`.
+    #[serde(default)]
+    #[validate(length(max = 20))]
+    #[schema(max_items = 20, example = json!(["70553"]))]
+    pub cpt_codes: Vec<String>,
 }
 
 order_patch! {
@@ -131,6 +140,8 @@ order_patch! {
         clinical_indication: String,
         requested_datetime: DateTime<Utc>,
         is_stat: bool,
+        #[validate(length(max = 20))]
+        cpt_codes: Vec<String>,
     }
 }
 
@@ -179,6 +190,7 @@ impl OrderKindRules for ImagingOrders {
     }
 
     async fn build(at: &Context<'_>, body: CreateImagingOrder) -> Result<Active<Self>, Error> {
+        each_code("cpt_codes", &body.cpt_codes, cpt_hcpcs)?;
         let provider = ("ordering_provider_id", body.ordering_provider_id);
         check_people(at.state, at.tenant_id, body.patient_id, provider).await?;
         Ok(imaging_order::ActiveModel {
@@ -192,6 +204,7 @@ impl OrderKindRules for ImagingOrders {
             requested_datetime: Set(body.requested_datetime.map(crate::base::clock::micros)),
             service_date: Set(service_date(at.zone, body.requested_datetime)),
             is_stat: Set(body.is_stat),
+            cpt_codes: Set(serde_json::Value::from(body.cpt_codes)),
             ..Default::default()
         })
     }
@@ -207,6 +220,7 @@ impl OrderKindRules for ImagingOrders {
             clinical_indication: text,
             requested_datetime: service_instant(at.zone),
             is_stat: value,
+            cpt_codes: codes(cpt_hcpcs),
         });
         Ok(())
     }

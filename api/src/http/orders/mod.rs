@@ -10,14 +10,11 @@ pub mod prescriptions;
 pub mod shells;
 pub mod surgical;
 
-use std::collections::HashMap;
-
 use actix_web::HttpResponse;
 use chrono::NaiveDate;
-use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    Select, TransactionTrait,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, JoinType,
+    PaginatorTrait, QueryFilter, QuerySelect, Select, TransactionTrait,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -30,15 +27,19 @@ use super::{created, location, ok};
 use crate::base::clock::day_start;
 use crate::base::error::Error;
 use crate::base::state::AppState;
-use crate::data::db::{TenantOwned, find_in_tenant, reference, save_patch, scoped};
-use crate::domain::approval::computed::{APPROVAL_STATUSES, KindSql};
-use crate::domain::approval::fields::{ApprovalFields, Recorded, compute};
-use crate::domain::orders::numbering::{day_number, next_number, tenant_number};
-use crate::domain::orders::{Lifecycle, OrderKind, immutable};
+use crate::data::db::{
+    TenantOwned, delete_versioned, find_in_tenant, reference, save_patch, scoped,
+};
+use crate::data::tenants::zone_for_write;
+use crate::domain::approval::fields::{ApprovalFields, OrderApprovalStatus};
+use crate::domain::approval::read_model::{self, Scope};
+use crate::domain::orders::numbering::{day_number, day_number_value, next_number, tenant_number};
+use crate::domain::orders::{Lifecycle, OrderKind, immutable, service_date};
 use crate::request::auth::{Caller, Permission};
 use crate::request::extract::IfMatch;
 use crate::request::list::{ListParams, Page, values};
 use crate::request::problem::ApiError;
+use entity::order_approval_state as state;
 
 /// Registers the handlers of every kind.
 pub fn configure(config: &mut ServiceConfig) {
@@ -183,10 +184,6 @@ pub trait OrderKindRules: OrderResource {
     /// The column `from`/`to` filter on.
     const DATE: DateFilter<<Self::Entity as EntityTrait>::Column>;
 
-    /// A prescription's recorded prior authorization.
-    fn recorded(_model: &Row<Self>) -> Option<Recorded> {
-        None
-    }
     /// The kind's own list filters.
     fn filter(query: Rows<Self>, filter: &Self::Filter) -> Result<Rows<Self>, ApiError>;
     /// The day a per-day number counts in (surgical cases), or None for a tenant-wide number.
@@ -290,76 +287,32 @@ pub struct ApprovalFilter {
 }
 
 impl ApprovalFilter {
-    /// Adds the filters to `query` (before pagination, so `total` counts the matches).
-    fn apply<E: EntityTrait>(
-        &self,
-        mut query: Select<E>,
-        kind: OrderKind,
-        backend: sea_orm::DatabaseBackend,
-        today: NaiveDate,
-    ) -> Result<Select<E>, ApiError> {
-        let sql = KindSql::new(kind, backend, today);
+    /// Adds the filters, on the read model's columns, to `query` (which joins it).
+    fn apply<E: EntityTrait>(&self, mut query: Select<E>) -> Result<Select<E>, ApiError> {
         let statuses = values("approval_status", self.approval_status.as_deref(), |v| {
-            APPROVAL_STATUSES.iter().find(|s| **s == v).copied()
+            v.parse::<OrderApprovalStatus>().ok()
         })?;
         if !statuses.is_empty() {
-            query = query.filter(Expr::cust(sql.status_in(&statuses)));
+            query = query.filter(
+                state::Column::ApprovalStatus.is_in(statuses.iter().map(AsRef::<str>::as_ref)),
+            );
         }
-        match self.requires_approval {
-            Some(true) => query = query.filter(Expr::cust(sql.requires_approval())),
-            Some(false) => {
-                query = query.filter(Expr::cust(format!("NOT {}", sql.requires_approval())))
-            }
-            None => {}
+        if let Some(requires) = self.requires_approval {
+            query = query.filter(state::Column::RequiresApproval.eq(requires));
         }
         Ok(query)
     }
 }
 
-/// Views of orders of kind `R` with their computed fields, at a fixed number of queries.
-async fn decorate<R: OrderKindRules>(
-    state: &AppState,
-    caller: &Caller,
-    models: Vec<Row<R>>,
-) -> Result<Vec<R::View>, ApiError> {
-    let ids: Vec<Uuid> = models.iter().map(R::Entity::id_of).collect();
-    let recorded: HashMap<Uuid, Recorded> = models
-        .iter()
-        .filter_map(|m| R::recorded(m).map(|r| (R::Entity::id_of(m), r)))
-        .collect();
-    let mut fields = compute(
-        &state.db,
-        caller.tenant_id(),
-        R::KIND,
-        caller.today,
-        &ids,
-        |id| recorded.get(&id).cloned(),
-    )
-    .await?;
-    models
-        .into_iter()
-        .map(|model| {
-            let computed = fields
-                .remove(&R::Entity::id_of(&model))
-                .ok_or_else(|| Error::internal("computing an order's approval fields"))?;
-            Ok(R::View::from((model, computed)))
-        })
-        .collect()
+/// The view of an order with its read-model row.
+fn view<R: OrderKindRules>(model: Row<R>, row: Option<&state::Model>) -> Result<R::View, Error> {
+    let row = row.ok_or_else(|| Error::internal("reading an order's approval state"))?;
+    Ok(R::View::from((model, ApprovalFields::of(row))))
 }
 
-async fn decorate_one<R: OrderKindRules>(
-    state: &AppState,
-    caller: &Caller,
-    model: Row<R>,
-) -> Result<R::View, ApiError> {
-    decorate::<R>(state, caller, vec![model])
-        .await?
-        .pop()
-        .ok_or_else(|| Error::internal("computing an order's approval fields").into())
-}
-
-/// `GET /{orders}`: the common filters, the kind's own, the computed-field filters (before
-/// paging), then the page decorated with its computed fields.
+/// `GET /{orders}`: the common filters, the kind's own, the computed-field filters (on the
+/// read model, before paging), then the page with its rows of the read model. Three statements:
+/// the probe for rows whose recheck date has come, the count, the page.
 pub async fn list<R: OrderKindRules>(
     caller: &Caller,
     state: &AppState,
@@ -369,36 +322,37 @@ pub async fn list<R: OrderKindRules>(
     approval: &ApprovalFilter,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::Read)?;
+    read_model::refresh_stale(&state.db, caller.tenant_id(), caller.today, caller.now).await?;
     let query = common.apply::<R>(scoped::<R::Entity>(caller.tenant_id()), caller.zone)?;
     let query = R::filter(query, filter)?;
-    let query = approval.apply(
-        query,
-        R::KIND,
-        state.db.get_database_backend(),
-        caller.today,
-    )?;
-    // The number, the kind's own fields, then what every order sorts on.
-    let number = R::KIND.info().number_column;
-    let mut sort_fields = vec![(number, column::<R>(number)?)];
+    let joined = R::Entity::belongs_to(state::Entity)
+        .from(R::Entity::id_column())
+        .to(state::Column::OrderId)
+        .into();
+    let query = approval.apply(query.join(JoinType::InnerJoin, joined))?;
+    // The number (by its counter's value), the kind's own fields, then what every order sorts
+    // on.
+    let mut sort_fields = vec![(R::KIND.info().number_column, column::<R>("number_value")?)];
     sort_fields.extend_from_slice(R::SORT_FIELDS);
     for name in ["status", "created_at", "updated_at"] {
         sort_fields.push((name, column::<R>(name)?));
     }
-    let page = page
-        .fetch(
-            &state.db,
-            query,
-            &sort_fields,
-            R::Entity::id_column(),
-            |m| m,
-        )
+    let plan = page.plan(&sort_fields, "-created_at")?;
+    let total = query.clone().count(&state.db).await?;
+    let rows = plan
+        .order(query, R::Entity::id_column())
+        .select_also(state::Entity)
+        .all(&state.db)
         .await?;
-    let items = decorate::<R>(state, caller, page.items).await?;
+    let items = rows
+        .into_iter()
+        .map(|(model, row)| view::<R>(model, row.as_ref()))
+        .collect::<Result<Vec<_>, Error>>()?;
     Ok(HttpResponse::Ok().json(Page {
         items,
-        total: page.total,
-        limit: page.limit,
-        offset: page.offset,
+        total,
+        limit: plan.limit,
+        offset: plan.offset,
     }))
 }
 
@@ -416,15 +370,26 @@ pub async fn create<R: OrderKindRules>(
     let mut row = R::build(&Context::of(state, caller), body).await?;
     let txn = state.db.begin().await?;
     let counter = next_number(&txn, tenant_id, prefix, day.as_deref().unwrap_or("")).await?;
-    let number = match &day {
-        Some(day) => day_number(prefix, day, counter),
-        None => tenant_number(prefix, &caller.tenant.code, counter),
+    let (number, number_value) = match &day {
+        Some(day) => (
+            day_number(prefix, day, counter),
+            day_number_value(day, counter),
+        ),
+        None => (tenant_number(prefix, &caller.tenant.code, counter), counter),
     };
+    // The zone as committed (a change of it waits for this transaction, or this one for it):
+    // the stored service date is never the old zone's.
+    let zone = zone_for_write(&txn, tenant_id).await?;
+    if zone != caller.zone {
+        restate_service_date::<R>(&mut row, zone)?;
+    }
     let now = caller.now;
+    let id = Uuid::now_v7();
     for (column, value) in [
-        (R::Entity::id_column(), Uuid::now_v7().into()),
+        (R::Entity::id_column(), id.into()),
         (R::Entity::tenant_column(), tenant_id.into()),
         (column::<R>(R::KIND.info().number_column)?, number.into()),
+        (column::<R>("number_value")?, number_value.into()),
         (column::<R>("status")?, R::Status::INITIAL.as_ref().into()),
         (column::<R>("created_at")?, now.into()),
         (R::Entity::updated_at_column(), now.into()),
@@ -433,10 +398,17 @@ pub async fn create<R: OrderKindRules>(
         row.try_set(column, value)?;
     }
     let model = row.insert(&txn).await?;
+    let rows = read_model::refresh_in(
+        &txn,
+        tenant_id,
+        zone,
+        now,
+        Scope::Orders(vec![(R::KIND, id)]),
+    )
+    .await?;
     txn.commit().await?;
-    let id = R::Entity::id_of(&model);
     let version = R::Entity::version_of(&model);
-    let view = decorate_one::<R>(state, caller, model).await?;
+    let view = view::<R>(model, rows.first())?;
     Ok(created(
         location(R::KIND.info().resource, id),
         version,
@@ -453,7 +425,16 @@ pub async fn get<R: OrderKindRules>(
     caller.require(Permission::Read)?;
     let model = find_in_tenant::<R::Entity, _>(&state.db, caller.tenant_id(), id).await?;
     let version = R::Entity::version_of(&model);
-    Ok(ok(version, &decorate_one::<R>(state, caller, model).await?))
+    let rows = read_model::current_rows(
+        &state.db,
+        caller.tenant_id(),
+        R::KIND,
+        &[id],
+        caller.today,
+        caller.now,
+    )
+    .await?;
+    Ok(ok(version, &view::<R>(model, rows.get(&id))?))
 }
 
 /// `PATCH /{orders}/{id}`: a stale `If-Match` (412), a changed `patient_id` (422) and a closed
@@ -484,8 +465,9 @@ pub async fn update<R: OrderKindRules>(
         changes: &mut changes,
     };
     R::merge(target, patch).await?;
+    let txn = state.db.begin().await?;
     save_patch(
-        &state.db,
+        &txn,
         tenant_id,
         &mut model,
         with_if_match,
@@ -493,6 +475,51 @@ pub async fn update<R: OrderKindRules>(
         changes,
     )
     .await?;
+    let rows = read_model::refresh(
+        &txn,
+        tenant_id,
+        caller.now,
+        Scope::Orders(vec![(R::KIND, id)]),
+    )
+    .await?;
+    txn.commit().await?;
     let version = R::Entity::version_of(&model);
-    Ok(ok(version, &decorate_one::<R>(state, caller, model).await?))
+    Ok(ok(version, &view::<R>(model, rows.first())?))
+}
+
+/// `DELETE /{orders}/{id}`: the order and its read-model row in one transaction; refused with
+/// 409 `order_in_use` while approval requests refer to the order.
+pub async fn delete<R: OrderKindRules>(
+    caller: &Caller,
+    state: &AppState,
+    id: Uuid,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::WriteClinical)?;
+    let tenant_id = caller.tenant_id();
+    let model = find_in_tenant::<R::Entity, _>(&state.db, tenant_id, id).await?;
+    let version = R::Entity::version_of(&model);
+    let with_if_match = if_match.check(version)?;
+    let txn = state.db.begin().await?;
+    read_model::remove(&txn, tenant_id, id).await?;
+    delete_versioned::<R::Entity, _>(&txn, tenant_id, id, version, with_if_match).await?;
+    txn.commit().await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Sets the service date of a new row from its service instant in `zone`.
+fn restate_service_date<R: OrderResource>(
+    row: &mut Active<R>,
+    zone: chrono_tz::Tz,
+) -> Result<(), Error> {
+    let Some(instant) = R::KIND.info().service_instant_column else {
+        return Ok(());
+    };
+    let at = match row.get(column::<R>(instant)?) {
+        sea_orm::ActiveValue::Set(sea_orm::Value::ChronoDateTimeUtc(at))
+        | sea_orm::ActiveValue::Unchanged(sea_orm::Value::ChronoDateTimeUtc(at)) => at,
+        _ => None,
+    };
+    row.try_set(column::<R>("service_date")?, service_date(zone, at).into())?;
+    Ok(())
 }

@@ -14,7 +14,6 @@ use validator::Validate;
 use super::{Active, Context, DateFilter, OrderKindRules, Rows, Target, check_people};
 use crate::base::error::Error;
 use crate::data::db::reference;
-use crate::domain::approval::fields::Recorded;
 use crate::domain::orders::lifecycle::PrescriptionStatus;
 use crate::domain::validate::not_blank;
 use crate::http::required;
@@ -180,13 +179,6 @@ impl OrderKindRules for Prescriptions {
     ];
     const DATE: DateFilter<prescription::Column> =
         DateFilter::Date(prescription::Column::DateWritten);
-
-    fn recorded(model: &prescription::Model) -> Option<Recorded> {
-        Some(Recorded {
-            number: model.prior_authorization_number.clone(),
-            expiry: model.prior_authorization_expiry,
-        })
-    }
 
     fn filter(mut query: Rows<Self>, filter: &PrescriptionFilter) -> Result<Rows<Self>, ApiError> {
         if let Some(medication_id) = filter.medication_id {

@@ -1,17 +1,16 @@
-//! The four computed fields of every order (DOMAIN.md §3), computed in SQL so that lists filter
-//! on them before pagination, and the work queue sorts all four kinds in one query.
+//! The test oracle: the computed fields of every order written as SQL over the source tables,
+//! computed from scratch for any order. The service no longer runs it (it reads the approval
+//! read model); the tests compare what the service answers with what this computes, an
+//! independent statement of the same rules built from the same constants.
 //!
-//! Each kind contributes SQL expressions over its own table, correlated by table name; the same
-//! text serves the lists' filters, the per-page field query and the work queue, so there is one
-//! definition of each rule. "Today" is the tenant's date, inlined as a date literal (a value the
-//! service computes, never client text).
+//! Each kind contributes SQL expressions over its own table, correlated by table name. "Today"
+//! is the tenant's date, inlined as a date literal.
 
+use api::domain::approval::coverage;
+use api::domain::approval::policy::{self, quoted};
+use api::domain::orders::OrderKind;
 use chrono::NaiveDate;
 use sea_orm::DatabaseBackend;
-
-use super::coverage;
-use super::policy::{self, quoted};
-use crate::domain::orders::OrderKind;
 
 /// Statuses of `approval_status` for which the order does not require approval.
 pub const NOT_REQUIRING: [&str; 4] = [
@@ -123,8 +122,9 @@ impl KindSql {
     pub fn active_request(&self) -> String {
         format!(
             "(SELECT r.id {requests} AND {holds} AND r.expiration_date >= {d} \
+             AND (r.effective_date IS NULL OR r.effective_date <= {d}) \
              ORDER BY CASE WHEN r.grant_kind = 'FULL' THEN 0 ELSE 1 END, r.expiration_date DESC, \
-             COALESCE(r.appeal_decided_at, r.decided_at) DESC, r.approval_number DESC LIMIT 1)",
+             COALESCE(r.appeal_decided_at, r.decided_at) DESC, r.number_value DESC LIMIT 1)",
             requests = self.requests(),
             holds = policy::holds_grant_sql("r"),
             d = self.d()
@@ -162,15 +162,20 @@ impl KindSql {
                     'DENIED', 'APPEAL_SUBMITTED', 'APPEAL_DENIED') THEN r.status \
                WHEN r.status = 'EXPIRED' OR ({holds} AND r.expiration_date < {d}) THEN 'EXPIRED' \
                ELSE NULL END \
-             {requests} AND r.status <> 'CANCELLED' ORDER BY r.approval_number DESC LIMIT 1)"
+             {requests} AND r.status <> 'CANCELLED' ORDER BY r.number_value DESC LIMIT 1)"
         );
         let valid = |kind: &str| {
-            format!("EXISTS (SELECT 1 {requests} AND {holds} AND r.expiration_date >= {d}{kind})")
+            format!(
+                "EXISTS (SELECT 1 {requests} AND {holds} AND r.expiration_date >= {d} \
+                 AND (r.effective_date IS NULL OR r.effective_date <= {d}){kind})"
+            )
         };
         let otherwise = match self.kind {
             OrderKind::Pharmacy => format!(
                 "CASE WHEN {t}.prior_authorization_number IS NOT NULL AND {t}.prior_authorization_expiry IS NOT NULL \
-                 AND {t}.prior_authorization_expiry < {d} THEN 'PRIOR_AUTH_EXPIRED' ELSE 'PRIOR_AUTH_REQUIRED' END"
+                 AND {t}.prior_authorization_expiry < {d} \
+                 AND NOT EXISTS (SELECT 1 {requests} AND r.status <> 'CANCELLED') \
+                 THEN 'PRIOR_AUTH_EXPIRED' ELSE 'PRIOR_AUTH_REQUIRED' END"
             ),
             OrderKind::Surgery => {
                 format!(
@@ -237,4 +242,60 @@ pub fn date_literal(backend: DatabaseBackend, date: NaiveDate) -> String {
         DatabaseBackend::Postgres => format!("DATE '{date}'"),
         _ => format!("'{date}'"),
     }
+}
+
+/// What the oracle says of one order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expected {
+    pub approval_status: String,
+    pub requires_approval: bool,
+    pub active_request_id: Option<uuid::Uuid>,
+    pub coverage_id: Option<uuid::Uuid>,
+}
+
+/// The oracle's answer for every order of the tenant, computed from scratch on `today`.
+pub async fn expected(
+    db: &sea_orm::DatabaseConnection,
+    tenant_id: uuid::Uuid,
+    today: NaiveDate,
+) -> std::collections::HashMap<uuid::Uuid, Expected> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let backend = db.get_database_backend();
+    let mut all = std::collections::HashMap::new();
+    for kind in OrderKind::ALL {
+        let sql = KindSql::new(kind, backend, today);
+        let parameter = if backend == DatabaseBackend::Postgres {
+            "$1"
+        } else {
+            "?1"
+        };
+        let rows = db
+            .query_all_raw(Statement::from_sql_and_values(
+                backend,
+                format!(
+                    "SELECT {t}.id AS id, {status} AS approval_status, {active} AS active_request_id, \
+                     {coverage} AS coverage_id FROM {t} WHERE {t}.tenant_id = {parameter}",
+                    t = sql.table,
+                    status = sql.approval_status(),
+                    active = sql.active_request(),
+                    coverage = sql.coverage(),
+                ),
+                [tenant_id.into()],
+            ))
+            .await
+            .expect("the oracle's query");
+        for row in rows {
+            let status: String = row.try_get("", "approval_status").expect("status");
+            all.insert(
+                row.try_get("", "id").expect("id"),
+                Expected {
+                    requires_approval: !NOT_REQUIRING.contains(&status.as_str()),
+                    approval_status: status,
+                    active_request_id: row.try_get("", "active_request_id").expect("active"),
+                    coverage_id: row.try_get("", "coverage_id").expect("coverage"),
+                },
+            );
+        }
+    }
+    all
 }
