@@ -84,9 +84,9 @@ impl TestApp {
             db.clone(),
             JwtKeys::from_args(&args).expect("test JWT configuration"),
             clock.clone(),
-            // No tenant cache: a test that changes a tenant behind the service's back (or
-            // counts statements) sees every read.
-            std::time::Duration::ZERO,
+            // The tenant cache as in production (a test that changes a tenant behind the
+            // service's back does so before its first request with that tenant).
+            std::time::Duration::from_secs(60),
         ));
         let service = http::init(state).await;
         TestApp {
