@@ -237,7 +237,7 @@ async fn list_for_order(
             &state.db,
             query,
             &[
-                ("approval_number", approval_request::Column::ApprovalNumber),
+                ("approval_number", approval_request::Column::NumberValue),
                 ("created_at", approval_request::Column::CreatedAt),
             ],
             approval_request::Column::Id,

@@ -322,7 +322,8 @@ api_tests! {
             (json!({"to_status": "APPROVED", "authorization_number": "A", "effective_date": in_days(30), "expiration_date": in_days(10)}), vec!["expiration_date"]),
             (json!({"to_status": "APPROVED", "authorization_number": "A", "expiration_date": in_days(10), "approved_quantity": 3}), vec!["approved_quantity"]),
             (json!({"to_status": "APPROVED", "authorization_number": "A", "expiration_date": in_days(10), "approved_quantity": 0}), vec!["approved_quantity"]),
-            (json!({"to_status": "PARTIALLY_APPROVED", "authorization_number": "A", "expiration_date": in_days(10)}), vec!["approved_quantity"]),
+            // A partial approval gives a quantity below the requested one, or says what was cut.
+            (json!({"to_status": "PARTIALLY_APPROVED", "authorization_number": "A", "expiration_date": in_days(10)}), vec!["approved_quantity", "reason"]),
             (json!({"to_status": "PARTIALLY_APPROVED", "authorization_number": "A", "expiration_date": in_days(10), "approved_quantity": 4}), vec!["approved_quantity"]),
             (json!({"to_status": "DENIED"}), vec!["denial_reason"]),
             (json!({"to_status": "DENIED", "denial_reason": "No", "authorization_number": "A"}), vec!["authorization_number"]),
@@ -379,7 +380,20 @@ api_tests! {
         assert_eq!(app.transition(&clinic.token, oid, cut.clone()).await.invalid_fields(), vec!["reason"]);
         let mut with_reason = cut;
         with_reason["reason"] = json!("Approved 6 sessions instead of 12");
-        assert_eq!(app.transition(&clinic.token, oid, with_reason).await.status, 200);
+        assert_eq!(app.transition(&clinic.token, oid, with_reason.clone()).await.status, 200);
+
+        // With a requested quantity, a cut that is not a quantity rests on a reason too.
+        let counted = app.create(&clinic.token, "/api/v1/approval-requests", json!({
+            "patient_id": clinic.patient_id, "request_type": "RADIOLOGY", "procedure_codes": ["70551", "70553"],
+            "diagnosis_codes": ["G43.909"], "clinical_justification": "Migraine", "requested_quantity": 2
+        })).await;
+        let cid = counted["id"].as_str().expect("id");
+        app.transition(&clinic.token, cid, json!({"to_status": "SUBMITTED"})).await;
+        with_reason["reason"] = json!("Approved 70551 only, without contrast");
+        let partial = app.transition(&clinic.token, cid, with_reason).await;
+        assert_eq!(partial.status, 200, "{}", partial.body);
+        assert_eq!(partial.body["approved_quantity"], 2);
+        assert_eq!(partial.body["status"], "PARTIALLY_APPROVED");
     }
 
     async fn roles_decide_who_moves_a_request(app: TestApp) {

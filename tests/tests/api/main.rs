@@ -16,6 +16,7 @@ mod order_approval;
 mod patients;
 mod prescriptions;
 mod providers;
+mod read_model;
 mod rules;
 mod surgical_cases;
 mod tenant;

@@ -262,18 +262,41 @@ pub fn apply(
                 {
                     Some(given)
                 }
-                (PartiallyApproved, Some(requested), _) => {
+                // A given quantity must be a cut: from 1 to one below the requested.
+                (PartiallyApproved, Some(requested), Some(_)) => {
                     errors.push(FieldError::new(
                         "approved_quantity",
                         "partial_quantity",
                         format!(
-                            "a partial approval grants from 1 to {} units",
-                            requested - 1
+                            "a partial approval grants from 1 to {} units; for a cut that is not a quantity, give no approved_quantity and say what was cut in reason",
+                            requested.saturating_sub(1)
                         ),
                     ));
                     None
                 }
-                (PartiallyApproved, None, given) => {
+                // A cut that is not a quantity (one of several codes, fewer days, a cheaper
+                // alternative): the reason says what was cut; the quantity stays the requested.
+                (PartiallyApproved, requested, None) => {
+                    if transition.reason.is_none() {
+                        if let Some(requested) = requested.filter(|r| *r > 1) {
+                            errors.push(FieldError::new(
+                                "approved_quantity",
+                                "partial_quantity",
+                                format!(
+                                    "give from 1 to {} units, or say in reason what else was cut",
+                                    requested - 1
+                                ),
+                            ));
+                        }
+                        missing(
+                            &mut errors,
+                            "reason",
+                            "say what the payer cut from the request",
+                        );
+                    }
+                    requested
+                }
+                (PartiallyApproved, None, Some(given)) => {
                     if transition.reason.is_none() {
                         missing(
                             &mut errors,
@@ -281,7 +304,7 @@ pub fn apply(
                             "say what the payer cut from the request",
                         );
                     }
-                    given
+                    Some(given)
                 }
                 (_, Some(requested), Some(given)) if given < requested => {
                     errors.push(FieldError::new(
@@ -484,5 +507,11 @@ mod tests {
         assert_eq!(next.grant_kind.as_deref(), Some(PARTIAL));
         partial.approved_quantity = Some(4);
         assert!(apply(&request(Submitted), &partial, today, now).is_err());
+        // A cut that is not a quantity rests on a reason.
+        partial.approved_quantity = None;
+        assert!(apply(&request(Submitted), &partial, today, now).is_err());
+        partial.reason = Some("Payer approved the MRI without contrast only".into());
+        let next = apply(&request(Submitted), &partial, today, now).expect("partial by reason");
+        assert_eq!(next.approved_quantity, Some(4));
     }
 }

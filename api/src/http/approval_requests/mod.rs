@@ -66,7 +66,7 @@ pub struct ApprovalRequestFilter {
 }
 
 const SORT_FIELDS: &[(&str, approval_request::Column)] = &[
-    ("approval_number", approval_request::Column::ApprovalNumber),
+    ("approval_number", approval_request::Column::NumberValue),
     ("status", approval_request::Column::Status),
     ("priority", approval_request::Column::Priority),
     ("submitted_at", approval_request::Column::SubmittedAt),

@@ -23,7 +23,7 @@ use crate::domain::orders::lifecycle::{
     PrescriptionStatus, ServiceOrderStatus, SurgicalCaseStatus,
 };
 use crate::http::problems::*;
-use crate::request::auth::{Caller, Permission};
+use crate::request::auth::Caller;
 use crate::request::extract::{IfMatch, Query, ValidJson};
 use crate::request::list::{ListParams, Page};
 use crate::request::problem::ApiError;
@@ -201,14 +201,7 @@ macro_rules! order_handlers {
             id: actix_web::web::Path<Uuid>,
             if_match: IfMatch,
         ) -> Result<actix_web::HttpResponse, ApiError> {
-            $crate::http::delete_one::<<$resource as super::OrderResource>::Entity>(
-                &caller,
-                &state,
-                Permission::WriteClinical,
-                *id,
-                if_match,
-            )
-            .await
+            super::delete::<$resource>(&caller, &state, *id, if_match).await
         }
     };
 }
