@@ -50,6 +50,20 @@ pub enum Command {
     Token(TokenArgs),
     /// Run the expiry sweep once over every tenant; prints how many requests expired.
     ExpireApprovals,
+    /// Fill a new tenant with generated data; prints the tenant's code.
+    Seed(SeedArgs),
+}
+
+/// `approvals seed ...`
+#[derive(Debug, Clone, clap::Args)]
+pub struct SeedArgs {
+    /// Bulk data: N × 100,000 orders across the four kinds and a third as many approval
+    /// requests in every state, with their history (N may be fractional: 0.1 is 10,000).
+    #[arg(long)]
+    pub scale: f64,
+    /// The new tenant's code (default `SEED` and four digits).
+    #[arg(long)]
+    pub tenant: Option<String>,
 }
 
 /// `approvals migrate ...`
@@ -123,6 +137,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 },
         }) => create_tenant(&global, &code, &name, &time_zone).await,
         Some(Command::Token(args)) => token(&global, args).await,
+        Some(Command::Seed(args)) => {
+            let conn = db::connect(&global.database_url).await?;
+            Migrator::up(&conn, None).await?;
+            let code = match args.tenant {
+                Some(code) => code,
+                None => format!("SEED{:04}", fastrand::u16(0..10_000)),
+            };
+            let started = std::time::Instant::now();
+            let orders = crate::seed::run(&conn, &code, args.scale).await?;
+            tracing::info!(
+                orders,
+                seconds = started.elapsed().as_secs_f64(),
+                "seeded tenant {code}"
+            );
+            println!("{code}");
+            Ok(())
+        }
         Some(Command::ExpireApprovals) => {
             let conn = db::connect(&global.database_url).await?;
             Migrator::up(&conn, None).await?;

@@ -15,4 +15,5 @@ pub mod http;
 mod layering;
 pub mod openapi;
 pub mod request;
+pub mod seed;
 pub mod startup;

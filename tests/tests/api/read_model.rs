@@ -52,6 +52,23 @@ async fn decided(app: &TestApp, clinic: &Clinic, order_path: &str, decision: Val
 }
 
 api_tests! {
+    async fn seeded_tenants_show_what_the_rules_compute(app: TestApp) {
+        let orders = api::seed::run(&app.db, "SEEDED", 0.003).await.expect("seeding");
+        assert_eq!(orders, 300);
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let tenant = entity::tenant::Entity::find()
+            .filter(entity::tenant::Column::Code.eq("SEEDED"))
+            .one(&app.db).await.expect("query").expect("the seeded tenant");
+        let tenant = tests::Tenant { id: tenant.id, code: tenant.code };
+        let clinic = Clinic { token: app.token(&tenant, &["ADMIN"]), tenant, patient_id: String::new(), provider_id: String::new() };
+        let queue = read(&app, &clinic, "/api/v1/work-queue").await;
+        assert!(queue["total"].as_u64().expect("total") > 0);
+        let requests = read(&app, &clinic, "/api/v1/approval-requests?limit=200").await;
+        let total = requests["total"].as_u64().expect("total");
+        assert!((80..=100).contains(&total), "about a third of the orders (of insured patients) have a request: {total}");
+        assert_matches_oracle(&app, &clinic).await;
+    }
+
     async fn numbers_grow_past_six_digits_and_sort_by_their_counter(app: TestApp) {
         let clinic = insured(&app, "GH").await;
         let first = app.create(&clinic.token, "/api/v1/lab-orders", lab(&clinic, json!({}))).await;
