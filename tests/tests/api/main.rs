@@ -15,6 +15,7 @@ mod openapi;
 mod order_approval;
 mod patients;
 mod prescriptions;
+mod properties;
 mod providers;
 mod read_model;
 mod rules;
