@@ -11,8 +11,6 @@ use actix_web::{test, web};
 use api::base::state::AppState;
 use serde_json::Value;
 
-use crate::TestApp;
-
 /// The application as a service, its body type erased.
 pub type AppService = BoxService<Request, ServiceResponse<BoxBody>, actix_web::Error>;
 
@@ -23,7 +21,7 @@ pub(crate) async fn init(state: web::Data<AppState>) -> AppService {
 
 /// A request being built.
 pub struct Call<'a> {
-    app: &'a TestApp,
+    service: &'a AppService,
     request: test::TestRequest,
 }
 
@@ -76,9 +74,9 @@ impl Reply {
 }
 
 impl<'a> Call<'a> {
-    pub(crate) fn new(app: &'a TestApp, method: Method, path: &str) -> Self {
+    pub(crate) fn new(service: &'a AppService, method: Method, path: &str) -> Self {
         Self {
-            app,
+            service,
             request: test::TestRequest::default().method(method).uri(path),
         }
     }
@@ -111,7 +109,6 @@ impl<'a> Call<'a> {
 
     pub async fn send(self) -> Reply {
         let response = self
-            .app
             .service
             .call(self.request.to_request())
             .await

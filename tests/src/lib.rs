@@ -43,10 +43,33 @@ pub struct TestApp {
     /// Statements sent to the database so far (by the service and the tests alike).
     pub statements: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     pub service: http::AppService,
+    /// The JWT configuration, for another instance of the service.
+    args: JwtArgs,
+    /// The database's URL, for another instance's pool.
+    url: String,
     /// The application's clock: `app.clock.advance_days(n)` lets days pass.
     pub clock: Arc<TestClock>,
     keys: JwtKeys,
     _database: TestDatabase,
+}
+
+/// Another instance of the service (see [`TestApp::another_instance`]).
+pub struct Instance {
+    service: http::AppService,
+}
+
+impl Instance {
+    pub fn get(&self, path: &str) -> Call<'_> {
+        Call::new(&self.service, actix_web::http::Method::GET, path)
+    }
+
+    pub fn post(&self, path: &str) -> Call<'_> {
+        Call::new(&self.service, actix_web::http::Method::POST, path)
+    }
+
+    pub fn patch(&self, path: &str) -> Call<'_> {
+        Call::new(&self.service, actix_web::http::Method::PATCH, path)
+    }
 }
 
 /// A tenant made for a test.
@@ -89,14 +112,34 @@ impl TestApp {
             std::time::Duration::from_secs(60),
         ));
         let service = http::init(state).await;
+        let url = database.url().to_owned();
         TestApp {
             backend,
             db,
             statements,
             service,
+            args,
+            url,
             clock,
             keys,
             _database: database,
+        }
+    }
+
+    /// Another instance of the service on the same database: its own pool, its own tenant
+    /// cache, the same clock.
+    pub async fn another_instance(&self) -> Instance {
+        let db = api::data::db::connect(&self.url)
+            .await
+            .expect("connecting another instance");
+        let state = web::Data::new(AppState::new(
+            db,
+            JwtKeys::from_args(&self.args).expect("test JWT configuration"),
+            self.clock.clone(),
+            std::time::Duration::from_secs(60),
+        ));
+        Instance {
+            service: http::init(state).await,
         }
     }
 
@@ -147,19 +190,19 @@ impl TestApp {
     }
 
     pub fn get(&self, path: &str) -> Call<'_> {
-        Call::new(self, actix_web::http::Method::GET, path)
+        Call::new(&self.service, actix_web::http::Method::GET, path)
     }
 
     pub fn post(&self, path: &str) -> Call<'_> {
-        Call::new(self, actix_web::http::Method::POST, path)
+        Call::new(&self.service, actix_web::http::Method::POST, path)
     }
 
     pub fn patch(&self, path: &str) -> Call<'_> {
-        Call::new(self, actix_web::http::Method::PATCH, path)
+        Call::new(&self.service, actix_web::http::Method::PATCH, path)
     }
 
     pub fn delete(&self, path: &str) -> Call<'_> {
-        Call::new(self, actix_web::http::Method::DELETE, path)
+        Call::new(&self.service, actix_web::http::Method::DELETE, path)
     }
 
     /// Creates a patient through the API and returns its JSON.

@@ -299,3 +299,38 @@ pub async fn expected(
     }
     all
 }
+
+/// The stored read-model rows of the tenant equal the rule function run from scratch now (in a
+/// transaction rolled back afterwards).
+pub async fn assert_read_model_fresh(app: &crate::TestApp, tenant_id: uuid::Uuid, context: &str) {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+    let stored: std::collections::HashMap<uuid::Uuid, entity::order_approval_state::Model> =
+        entity::order_approval_state::Entity::find()
+            .filter(entity::order_approval_state::Column::TenantId.eq(tenant_id))
+            .all(&app.db)
+            .await
+            .expect("rows")
+            .into_iter()
+            .map(|row| (row.order_id, row))
+            .collect();
+    let txn = app.db.begin().await.expect("a transaction");
+    let now = api::base::clock::Clock::now(app.clock.as_ref());
+    let fresh = api::domain::approval::read_model::refresh(
+        &txn,
+        tenant_id,
+        now,
+        api::domain::approval::read_model::Scope::Tenant,
+    )
+    .await
+    .expect("recomputing");
+    txn.rollback().await.expect("rolling back");
+    assert_eq!(fresh.len(), stored.len(), "{context}: one row per order");
+    for row in fresh {
+        assert_eq!(
+            Some(&row),
+            stored.get(&row.order_id),
+            "{context}: the stored row of {}",
+            row.order_id
+        );
+    }
+}

@@ -4,6 +4,7 @@
 mod approval_prefill;
 mod approval_workflow;
 mod auth;
+mod concurrency;
 mod errors;
 mod health;
 mod imaging_orders;

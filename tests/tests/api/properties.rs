@@ -504,41 +504,8 @@ async fn check(app: &TestApp, clinic: &Clinic, world: &World, after: &Op) {
             "after {after:?}: order {id} on {today}: {order}"
         );
     }
-    // The stored rows against the rule function from scratch, in a transaction rolled back.
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
-    let stored: std::collections::HashMap<uuid::Uuid, entity::order_approval_state::Model> =
-        entity::order_approval_state::Entity::find()
-            .filter(entity::order_approval_state::Column::TenantId.eq(clinic.tenant.id))
-            .all(&app.db)
-            .await
-            .expect("rows")
-            .into_iter()
-            .map(|row| (row.order_id, row))
-            .collect();
-    let txn = app.db.begin().await.expect("a transaction");
-    let now = api::base::clock::Clock::now(app.clock.as_ref());
-    let fresh = api::domain::approval::read_model::refresh(
-        &txn,
-        clinic.tenant.id,
-        now,
-        api::domain::approval::read_model::Scope::Tenant,
-    )
-    .await
-    .expect("recomputing");
-    txn.rollback().await.expect("rolling back");
-    assert_eq!(
-        fresh.len(),
-        stored.len(),
-        "after {after:?}: one row per order"
-    );
-    for row in fresh {
-        assert_eq!(
-            Some(&row),
-            stored.get(&row.order_id),
-            "after {after:?}: the stored row of {}",
-            row.order_id
-        );
-    }
+    tests::oracle::assert_read_model_fresh(app, clinic.tenant.id, &format!("after {after:?}"))
+        .await;
 }
 
 fn run_cases(backend: Backend) {
