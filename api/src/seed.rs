@@ -34,6 +34,19 @@ use crate::domain::orders::numbering::{day_number, day_number_value, tenant_numb
 
 /// Orders per unit of scale.
 const ORDERS_PER_SCALE: f64 = 100_000.0;
+/// Orders a day: about a year of a mid-sized hospital per unit of scale.
+const ORDERS_PER_DAY: f64 = 275.0;
+
+/// The states a request of a closed order rests in.
+const SETTLED: [ApprovalStatus; 7] = [
+    ApprovalStatus::Approved,
+    ApprovalStatus::PartiallyApproved,
+    ApprovalStatus::Denied,
+    ApprovalStatus::AppealApproved,
+    ApprovalStatus::AppealDenied,
+    ApprovalStatus::Expired,
+    ApprovalStatus::Cancelled,
+];
 
 /// Shows how far the seed has come: a bar on a terminal, a line per stage otherwise.
 struct Progress {
@@ -192,6 +205,7 @@ pub async fn run(db: &DatabaseConnection, code: &str, scale: f64) -> anyhow::Res
     insert_all(db, coverages).await?;
 
     // Orders, a batch at a time, with a third of them getting a request.
+    let period_minutes = ((total as f64 / ORDERS_PER_DAY) * 1_440.0).max(1_440.0) as i64;
     progress.stage("orders", total);
     let mut counters: HashMap<(&'static str, String), i64> = HashMap::new();
     let statuses = [
@@ -225,17 +239,14 @@ pub async fn run(db: &DatabaseConnection, code: &str, scale: f64) -> anyhow::Res
             let n = made + i;
             let patient = &patients[rng.usize(0..patients.len())];
             let provider = &providers[rng.usize(0..providers.len())];
-            let created_at = now - TimeDelta::minutes(rng.i64(0..525_600));
-            let open = rng.u8(0..100) < 25;
-            let cancelled = !open && rng.u8(0..100) < 12;
-            let days = if open {
-                rng.i64(-3..30)
-            } else {
-                -rng.i64(1..365)
-            };
-            let service_at = (today.and_hms_opt(9, 0, 0).unwrap_or_default().and_utc())
-                + TimeDelta::days(days)
-                + TimeDelta::minutes(rng.i64(0..600));
+            // Orders arrive at a steady rate over a period that grows with the scale (a larger
+            // tenant is a longer history); each is performed within three weeks of being
+            // ordered. Those performed more than two days ago are closed.
+            let created_at = now - TimeDelta::minutes(rng.i64(0..period_minutes));
+            let service_at =
+                created_at + TimeDelta::days(rng.i64(0..21)) + TimeDelta::minutes(rng.i64(0..600));
+            let open = service_at > now - TimeDelta::days(2);
+            let cancelled = !open && rng.u8(0..100) < 10;
             let service_day = service_at.date_naive();
             let pick = rng.u8(0..100);
             let kind = match pick {
@@ -432,7 +443,13 @@ pub async fn run(db: &DatabaseConnection, code: &str, scale: f64) -> anyhow::Res
                 && let Some(coverage) = covered
             {
                 request_counter += 1;
-                let status = statuses[(request_counter as usize) % statuses.len()];
+                // Requests of closed orders were settled; those of open orders are in every
+                // state.
+                let status = if open {
+                    statuses[(request_counter as usize) % statuses.len()]
+                } else {
+                    SETTLED[(request_counter as usize) % SETTLED.len()]
+                };
                 let (request, rows) = request_of(
                     tenant_id,
                     code,
@@ -590,16 +607,19 @@ fn request_of(
     } else {
         None
     };
-    let (effective, expiration) = match (grant_kind, status) {
-        (Some(_), Expired) => {
-            let end = today - Days::new(rng.u64(1..60));
-            (Some(end - Days::new(90)), Some(end))
+    // A grant starts when it is decided and lasts one to six months; an EXPIRED one has ended.
+    let (effective, expiration) = match grant_kind {
+        Some(_) => {
+            let start = decision.unwrap_or(created_at).date_naive();
+            let end = start + Days::new(rng.u64(30..180));
+            let end = if status == Expired {
+                end.min(today - Days::new(1))
+            } else {
+                end
+            };
+            (Some(start), Some(end.max(start)))
         }
-        (Some(_), _) => (
-            Some(today - Days::new(rng.u64(0..30))),
-            Some(today + Days::new(rng.u64(30..180))),
-        ),
-        (None, _) => (None, None),
+        None => (None, None),
     };
     let (kind, order_id) = (facts.kind, facts.id);
     let mut request = approval_request::Model {

@@ -109,9 +109,18 @@ impl MigrationTrait for Migration {
             }
             manager.create_index(index.to_owned()).await?;
         }
-        // The work queue: rows that require approval, in queue order.
-        manager
-            .get_connection()
+        // The work queue, in queue order: the open orders that require approval (what the queue
+        // shows by default, whatever the tenant's history), and all that do (for a queue asked
+        // for other order statuses).
+        let connection = manager.get_connection();
+        connection
+            .execute_unprepared(
+                "CREATE INDEX ix_order_approval_states_open_queue ON order_approval_states \
+                 (tenant_id, urgency, service_date, number_value, order_id) \
+                 WHERE requires_approval AND order_status <> 'COMPLETED'",
+            )
+            .await?;
+        connection
             .execute_unprepared(
                 "CREATE INDEX ix_order_approval_states_queue ON order_approval_states \
                  (tenant_id, urgency, service_date, number_value, order_id) WHERE requires_approval",

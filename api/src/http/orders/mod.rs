@@ -304,6 +304,14 @@ impl ApprovalFilter {
     }
 }
 
+/// The join of kind `R`'s table with its rows of the read model.
+fn with_state<R: OrderResource>() -> sea_orm::RelationDef {
+    R::Entity::belongs_to(state::Entity)
+        .from(R::Entity::id_column())
+        .to(state::Column::OrderId)
+        .into()
+}
+
 /// The view of an order with its read-model row.
 fn view<R: OrderKindRules>(model: Row<R>, row: Option<&state::Model>) -> Result<R::View, Error> {
     let row = row.ok_or_else(|| Error::internal("reading an order's approval state"))?;
@@ -325,11 +333,7 @@ pub async fn list<R: OrderKindRules>(
     read_model::refresh_stale(&state.db, caller.tenant_id(), caller.today, caller.now).await?;
     let query = common.apply::<R>(scoped::<R::Entity>(caller.tenant_id()), caller.zone)?;
     let query = R::filter(query, filter)?;
-    let joined = R::Entity::belongs_to(state::Entity)
-        .from(R::Entity::id_column())
-        .to(state::Column::OrderId)
-        .into();
-    let query = approval.apply(query.join(JoinType::InnerJoin, joined))?;
+    let query = approval.apply(query.join(JoinType::InnerJoin, with_state::<R>()))?;
     // The number (by its counter's value), the kind's own fields, then what every order sorts
     // on.
     let mut sort_fields = vec![(R::KIND.info().number_column, column::<R>("number_value")?)];
@@ -423,18 +427,31 @@ pub async fn get<R: OrderKindRules>(
     id: Uuid,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::Read)?;
-    let model = find_in_tenant::<R::Entity, _>(&state.db, caller.tenant_id(), id).await?;
+    // The order and its read-model row in one statement.
+    let (model, row) = scoped::<R::Entity>(caller.tenant_id())
+        .filter(R::Entity::id_column().eq(id))
+        .join(JoinType::LeftJoin, with_state::<R>())
+        .select_also(state::Entity)
+        .one(&state.db)
+        .await?
+        .ok_or(Error::not_found(R::KIND.info().noun))?;
     let version = R::Entity::version_of(&model);
-    let rows = read_model::current_rows(
-        &state.db,
-        caller.tenant_id(),
-        R::KIND,
-        &[id],
-        caller.today,
-        caller.now,
-    )
-    .await?;
-    Ok(ok(version, &view::<R>(model, rows.get(&id))?))
+    // A row whose recheck date has come (or a missing one) is recomputed first.
+    let row = match row {
+        Some(row) if row.recheck_on.is_none_or(|day| day > caller.today) => row,
+        _ => read_model::current_rows(
+            &state.db,
+            caller.tenant_id(),
+            R::KIND,
+            &[id],
+            caller.today,
+            caller.now,
+        )
+        .await?
+        .remove(&id)
+        .ok_or_else(|| Error::internal("recomputing an order's approval state"))?,
+    };
+    Ok(ok(version, &view::<R>(model, Some(&row))?))
 }
 
 /// `PATCH /{orders}/{id}`: a stale `If-Match` (412), a changed `patient_id` (422) and a closed
