@@ -287,7 +287,8 @@ async fn token(global: &GlobalArgs, args: TokenArgs) -> anyhow::Result<()> {
         iat: now,
         exp: now + args.ttl_minutes * 60,
         iss: keys.issuer().to_owned(),
-        aud: keys.audience().to_owned(),
+        nbf: None,
+        aud: keys.audience().into(),
     };
     println!("{}", keys.sign(&claims)?);
     Ok(())

@@ -165,7 +165,8 @@ impl TestApp {
             exp: now + 3600,
             iat: now,
             iss: ISSUER.to_owned(),
-            aud: AUDIENCE.to_owned(),
+            nbf: None,
+            aud: AUDIENCE.into(),
         }
     }
 

@@ -36,9 +36,34 @@ pub struct Claims {
     pub roles: Vec<String>,
     pub exp: i64,
     pub iat: i64,
+    /// Not before: a token is refused until this instant (less the leeway).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
     pub iss: String,
-    pub aud: String,
+    /// One audience, or several (RFC 7519 allows both); ours must be among them.
+    pub aud: Audience,
 }
+
+/// The `aud` claim: a string or a list of strings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl From<&str> for Audience {
+    fn from(audience: &str) -> Self {
+        Self::One(audience.to_owned())
+    }
+}
+
+/// Seconds of clock difference tolerated between the token's issuer and this service, for
+/// `exp`, `nbf` and `iat`.
+pub const LEEWAY_SECONDS: u64 = 30;
+
+/// The longest `sub` (the acting user) this service records.
+pub const MAX_SUB_CHARS: usize = 200;
 
 /// Keys and rules for signing and checking tokens.
 pub struct JwtKeys {
@@ -153,11 +178,20 @@ impl JwtKeys {
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
-        validation.leeway = 30;
-        jsonwebtoken::decode::<Claims>(token, key, &validation)
+        validation.leeway = LEEWAY_SECONDS;
+        validation.validate_nbf = true;
+        let claims = jsonwebtoken::decode::<Claims>(token, key, &validation)
             .map(|data| data.claims)
             .map_err(|error| match error.kind() {
                 ErrorKind::ExpiredSignature => TokenError::Expired,
+                ErrorKind::ImmatureSignature => invalid("the token is not valid yet (nbf)"),
+                // An `exp` that is present but not a valid future instant (a negative number, say)
+                // is an expired token, not a missing claim.
+                ErrorKind::MissingRequiredClaim(claim)
+                    if claim == "exp" && has_claim(token, "exp") =>
+                {
+                    TokenError::Expired
+                }
                 ErrorKind::InvalidSignature => invalid("the token's signature is not valid"),
                 ErrorKind::InvalidIssuer => invalid("the token was issued by an unknown issuer"),
                 ErrorKind::InvalidAudience => invalid("the token is meant for another audience"),
@@ -165,8 +199,32 @@ impl JwtKeys {
                     invalid(&format!("the token lacks the {claim} claim"))
                 }
                 _ => invalid("the token is malformed"),
-            })
+            })?;
+        // The user is recorded with every change: a name the records can hold, printable.
+        let sub_chars = claims.sub.chars().count();
+        if sub_chars == 0 || sub_chars > MAX_SUB_CHARS || claims.sub.chars().any(char::is_control) {
+            return Err(invalid(&format!(
+                "the token's sub must be 1 to {MAX_SUB_CHARS} characters, none of them control characters"
+            )));
+        }
+        Ok(claims)
     }
+}
+
+/// Whether the (unverified) payload of `token` has `claim`: to tell a claim that is missing
+/// from one that is present but unusable.
+fn has_claim(token: &str, claim: &str) -> bool {
+    use base64::Engine;
+    token
+        .split('.')
+        .nth(1)
+        .and_then(|payload| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(payload)
+                .ok()
+        })
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .is_some_and(|claims| claims.get(claim).is_some_and(|value| !value.is_null()))
 }
 
 #[cfg(test)]
@@ -187,6 +245,7 @@ mod tests {
             roles: vec!["ADMIN".into()],
             exp: now + 60,
             iat: now,
+            nbf: None,
             iss: "approvals".into(),
             aud: "approvals-api".into(),
         }

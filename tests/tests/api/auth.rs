@@ -198,3 +198,78 @@ api_tests! {
         reply.problem(404, "not_found");
     }
 }
+
+api_tests! {
+    async fn the_authentication_matrix(app: TestApp) {
+        let tenant = app.tenant("GH", "UTC").await;
+        let base = serde_json::to_value(app.claims(&tenant, &["ADMIN", "CLINICIAN"])).expect("claims");
+        let signed = |claims: &serde_json::Value| sign_hs256(claims, tests::TEST_SECRET);
+        let with = |field: &str, value: serde_json::Value| {
+            let mut claims = base.clone();
+            claims[field] = value;
+            signed(&claims)
+        };
+        let without = |field: &str| {
+            let mut claims = base.clone();
+            claims.as_object_mut().expect("object").remove(field);
+            signed(&claims)
+        };
+        let now = chrono::Utc::now().timestamp();
+        let public_key = std::fs::read_to_string(fixture("jwt-rs256-public.pem")).expect("public key");
+        let header = base64_url(br#"{"alg":"none","typ":"JWT"}"#);
+        let payload = base64_url(serde_json::to_string(&base).expect("json").as_bytes());
+        let cases: Vec<(&str, Option<String>, &str)> = vec![
+            ("no token", None, "missing_token"),
+            ("alg none", Some(format!("{header}.{payload}.")), "invalid_token"),
+            ("HS256 signed with the RS256 public key", Some(sign_hs256(&base, &public_key)), "invalid_token"),
+            ("another secret", Some(sign_hs256(&base, "another-secret-another-secret-0000")), "invalid_token"),
+            ("another issuer", Some(with("iss", json!("someone-else"))), "invalid_token"),
+            ("another audience", Some(with("aud", json!("another-api"))), "invalid_token"),
+            ("audiences without ours", Some(with("aud", json!(["a", "b"]))), "invalid_token"),
+            ("no exp", Some(without("exp")), "invalid_token"),
+            ("no iat", Some(without("iat")), "invalid_token"),
+            ("no iss", Some(without("iss")), "invalid_token"),
+            ("no aud", Some(without("aud")), "invalid_token"),
+            ("no sub", Some(without("sub")), "invalid_token"),
+            ("expired", Some(with("exp", json!(now - 3600))), "token_expired"),
+            ("exp -1", Some(with("exp", json!(-1))), "token_expired"),
+            ("not valid before an hour from now", Some(with("nbf", json!(now + 3600))), "invalid_token"),
+            ("a sub of 201 characters", Some(with("sub", json!("u".repeat(201)))), "invalid_token"),
+            ("a sub with a NUL", Some(with("sub", json!("user\u{0}1"))), "invalid_token"),
+            ("an empty sub", Some(with("sub", json!(""))), "invalid_token"),
+            ("an unknown tenant", Some(with("tenant_id", json!(uuid::Uuid::new_v4()))), "invalid_token"),
+            ("a tenant id that is not a UUID", Some(with("tenant_id", json!("GH"))), "invalid_token"),
+        ];
+        for (case, token, code) in cases {
+            let mut call = app.get("/api/v1/patients");
+            if let Some(token) = &token {
+                call = call.token(token);
+            }
+            let reply = call.send().await;
+            assert_eq!(reply.status, 401, "{case}: {}", reply.body);
+            assert_401(&reply, code);
+            let detail = reply.body["detail"].as_str().unwrap_or_default();
+            for internal in ["Error", "sqlx", "DbErr", "panicked", ".rs"] {
+                assert!(!detail.contains(internal), "{case}: the detail tells nothing internal: {detail}");
+            }
+        }
+        // What is accepted: an audience list that includes ours, a valid nbf, a sub of 200
+        // characters (recorded with a change on every database).
+        for (case, token) in [
+            ("audiences with ours", with("aud", json!(["other-api", tests::AUDIENCE]))),
+            ("valid since a minute ago", with("nbf", json!(now - 60))),
+            ("a sub of 200 characters", with("sub", json!("u".repeat(200)))),
+        ] {
+            let reply = app.get("/api/v1/patients").token(&token).send().await;
+            assert_eq!(reply.status, 200, "{case}: {}", reply.body);
+        }
+        let long_user = with("sub", json!("ü".repeat(200)));
+        let patient = app.create(&long_user, "/api/v1/patients", json!({
+            "mrn": "M-LONG", "given_name": "Ann", "family_name": "Lee", "birth_date": "1990-01-01", "sex": "FEMALE"
+        })).await;
+        let request = app.create(&long_user, "/api/v1/approval-requests", json!({
+            "patient_id": patient["id"], "request_type": "DME", "status": "DRAFT"
+        })).await;
+        assert_eq!(request["created_by"], "ü".repeat(200));
+    }
+}
