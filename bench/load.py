@@ -22,13 +22,41 @@ import os
 import subprocess
 import time
 
-from common import cpu_seconds, postgres_pids
+from common import Api, cpu_seconds, postgres_pids
 
 SCENARIOS = ["get_one", "list", "filtered", "queue", "create_order", "transition", "create_request"]
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+def record_transition_statuses(args):
+    """Writes `id status` lines for the transition scenario: a run starts where the last one left
+    each request (DRAFT or PENDING_SUBMISSION), as read from the service."""
+    api = Api(args.url, args.token)
+    with open(os.path.join(args.data, "transition_requests.txt")) as f:
+        ids = [line.split()[0] for line in f if line.strip()]
+
+    def read():
+        return [api.call("GET", "/api/v1/approval-requests/" + request_id)["status"] for request_id in ids]
+
+    # wrk exits with requests in flight, which the server still completes: read until two reads
+    # a moment apart agree.
+    statuses = read()
+    for _ in range(20):
+        time.sleep(0.3)
+        again = read()
+        if again == statuses:
+            break
+        statuses = again
+    for request_id, status in zip(ids, statuses):
+        if status not in ("DRAFT", "PENDING_SUBMISSION"):
+            raise SystemExit("transition request %s is in %s" % (request_id, status))
+    with open(os.path.join(args.data, "transition_state.txt"), "w") as f:
+        f.writelines("%s %s\n" % pair for pair in zip(ids, statuses))
+
+
 def run_wrk(args, scenario, seconds, rate, out_json):
+    if scenario == "transition":
+        record_transition_statuses(args)
     env = dict(os.environ, BENCH_SCENARIO=scenario, BENCH_TOKEN=args.token, BENCH_DATA=args.data,
                BENCH_RATE=str(rate), BENCH_THREADS=str(args.threads), BENCH_OUT=out_json)
     command = ["wrk", "-t", str(args.threads), "-c", str(args.connections), "-d", "%ds" % seconds,
@@ -37,6 +65,8 @@ def run_wrk(args, scenario, seconds, rate, out_json):
     # PostgreSQL's processes are listed again after the run: backends may come and go.
     db_pids = postgres_pids if args.postgres else list
     server_before, db_before = cpu_seconds([args.server_pid]), cpu_seconds(db_pids())
+    with open("/proc/loadavg") as f:
+        loadavg_before = float(f.read().split()[0])  # other work on the machine shows here
     started = time.monotonic()
     result = subprocess.run(command, env=env, capture_output=True, text=True)
     wall = time.monotonic() - started
@@ -51,6 +81,7 @@ def run_wrk(args, scenario, seconds, rate, out_json):
     requests = max(summary["requests"], 1)
     summary["errors"] = summary["non2xx"] + sum(summary["socket_errors"].values())
     summary["wall_s"] = round(wall, 3)
+    summary["loadavg_before"] = loadavg_before
     summary["server_cpu_s"] = round(server_cpu, 3)
     summary["server_cpu_ms_per_request"] = round(server_cpu * 1000 / requests, 4)
     if args.postgres:

@@ -242,7 +242,10 @@ for kind in "${databases[@]}"; do
   run_database "$kind"
 done
 
-echo "duration_seconds=$(( $(date +%s) - started_at ))" >>"$raw/machine.env"
+{
+  echo "duration_seconds=$(( $(date +%s) - started_at ))"
+  echo "loadavg_at_end=$(cut -d' ' -f1-3 /proc/loadavg)"
+} >>"$raw/machine.env"
 python3 "$bench/report.py" --raw "$raw" --databases "$BENCH_DATABASES" --out "$repo/docs/BENCHMARKS.md"
 log "wrote docs/BENCHMARKS.md in $(( $(date +%s) - started_at )) s"
 cat "$repo/docs/BENCHMARKS.md"

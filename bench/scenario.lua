@@ -70,12 +70,16 @@ function init(args)
     patients, providers = read_lines("patients.txt"), read_lines("providers.txt")
   elseif scenario == "transition" then
     -- Each thread owns every nthreads-th request. A request is lent to one connection at a time
-    -- (busy until its answer comes back), so two moves of the same request never race, and its
-    -- status is tracked here: every move is allowed, and a 409 means a real conflict.
+    -- (busy until its answer comes back, matched by X-Request-Id), so two moves of the same
+    -- request never race, and its status is tracked here: every move sent is an allowed one.
+    -- (wrk calls request() once before the run to check it, which leaves one request of thread 1
+    -- lent forever: harmless, there are two requests per connection.)
     slots = {}
-    for i, id in ipairs(read_lines("transition_requests.txt")) do
+    -- transition_state.txt: "id status" lines, the statuses read by load.py before this run.
+    for i, line in ipairs(read_lines("transition_state.txt")) do
+      local id, status = line:match("^(%S+)%s+(%S+)$")
       if (i - 1) % nthreads == (thread_index or 1) - 1 then
-        slots[#slots + 1] = { id = id, status = "DRAFT", busy = false }
+        slots[#slots + 1] = { id = id, status = status, busy = false }
       end
     end
   end
@@ -136,14 +140,25 @@ end
 function response(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
   local ok = status >= 200 and status <= 299
-  if not ok then non2xx = non2xx + 1 end
+  if not ok then
+    non2xx = non2xx + 1
+    -- Keep the first error answer of each thread for the raw log.
+    if not first_error then first_error = status .. " " .. string.sub(body or "", 1, 300) end
+  end
   if slots then
     local tag = headers["x-request-id"] or headers["X-Request-Id"]
     local index = tag and tonumber(tag:match("^slot%-(%d+)$"))
     local slot = index and slots[index]
     if slot then
       slot.busy = false
-      if ok then slot.status = slot.target end
+      if ok then
+        slot.status = slot.target
+      else
+        -- A 409 names the status the request is really in ("cannot move from X to Y"); follow
+        -- it, so one surprise costs one error, not every later move of that request.
+        local actual = body and body:match("cannot move from ([%u_]+)")
+        if actual then slot.status = actual end
+      end
     end
   end
 end
@@ -177,19 +192,27 @@ function done(summary, latency, requests)
       by_status[tostring(status)] = (by_status[tostring(status)] or 0) + n
     end
   end
-  local parts = {}
+  local parts, samples = {}, {}
   for status, n in pairs(by_status) do parts[#parts + 1] = string.format('"%s": %d', status, n) end
+  for _, thread in ipairs(threads) do
+    local sample = thread:get("first_error")
+    if sample then
+      sample = sample:gsub('[%c"\\]', function(c) return string.format("\\u%04x", c:byte()) end)
+      samples[#samples + 1] = '"' .. sample .. '"'
+    end
+  end
   local e = summary.errors
   local duration_s = summary.duration / 1e6
   local json = string.format(
     '{"scenario": "%s", "target_rps": %.3f, "duration_s": %.3f, "requests": %d, "rps": %.3f, '
       .. '"latency_ms": {"p50": %.3f, "p90": %.3f, "p99": %.3f, "max": %.3f, "mean": %.3f}, '
       .. '"socket_errors": {"connect": %d, "read": %d, "write": %d, "timeout": %d}, '
-      .. '"wrk_status_errors": %d, "non2xx": %d, "late": %d, "statuses": {%s}}\n',
+      .. '"wrk_status_errors": %d, "non2xx": %d, "late": %d, "statuses": {%s}, "error_samples": [%s]}\n',
     scenario, rate, duration_s, summary.requests, summary.requests / duration_s,
     latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000,
     latency.max / 1000, latency.mean / 1000,
-    e.connect, e.read, e.write, e.timeout, e.status, non2xx_total, late_total, table.concat(parts, ", "))
+    e.connect, e.read, e.write, e.timeout, e.status, non2xx_total, late_total, table.concat(parts, ", "),
+    table.concat(samples, ", "))
   local out = os.getenv("BENCH_OUT")
   if out then
     local f = assert(io.open(out, "w"))

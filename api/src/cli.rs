@@ -100,6 +100,17 @@ pub enum TenantAction {
         #[arg(long, default_value = "UTC")]
         time_zone: String,
     },
+    /// Deactivate a tenant: its tokens answer 401 (within the tenant cache's TTL on running
+    /// instances); its data is untouched. Prints the tenant's id.
+    Deactivate {
+        #[arg(long)]
+        code: String,
+    },
+    /// Activate a tenant again. Prints the tenant's id.
+    Activate {
+        #[arg(long)]
+        code: String,
+    },
 }
 
 /// `approvals token ...`
@@ -136,6 +147,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     time_zone,
                 },
         }) => create_tenant(&global, &code, &name, &time_zone).await,
+        Some(Command::Tenant {
+            action: TenantAction::Deactivate { code },
+        }) => set_active(&global, &code, false).await,
+        Some(Command::Tenant {
+            action: TenantAction::Activate { code },
+        }) => set_active(&global, &code, true).await,
         Some(Command::Token(args)) => token(&global, args).await,
         Some(Command::Seed(args)) => {
             let conn = db::connect(&global.database_url).await?;
@@ -259,6 +276,43 @@ pub async fn insert_tenant(
     .await
     .context("creating the tenant")?;
     Ok(tenant)
+}
+
+async fn set_active(global: &GlobalArgs, code: &str, active: bool) -> anyhow::Result<()> {
+    let conn = db::connect(&global.database_url).await?;
+    Migrator::up(&conn, None).await?;
+    let tenant = set_tenant_active(&conn, code, active).await?;
+    tracing::info!(tenant_id = %tenant.id, code = %tenant.code, active, "tenant updated");
+    println!("{}", tenant.id);
+    Ok(())
+}
+
+/// Sets tenant `code` active or not (a versioned change, like every change of a tenant).
+pub async fn set_tenant_active(
+    conn: &impl sea_orm::ConnectionTrait,
+    code: &str,
+    active: bool,
+) -> anyhow::Result<entity::tenant::Model> {
+    let tenant = entity::tenant::Entity::find()
+        .filter(entity::tenant::Column::Code.eq(code))
+        .one(conn)
+        .await?
+        .with_context(|| format!("no tenant with code {code}"))?;
+    let mut changes: entity::tenant::ActiveModel = Default::default();
+    changes.is_active = Set(active);
+    let mut model = tenant;
+    model.is_active = active;
+    db::save_patch(
+        conn,
+        model.id,
+        &mut model,
+        false,
+        clock::now(&SystemClock),
+        changes,
+    )
+    .await
+    .map_err(|error| anyhow::anyhow!("updating the tenant: {error}"))?;
+    Ok(model)
 }
 
 async fn token(global: &GlobalArgs, args: TokenArgs) -> anyhow::Result<()> {

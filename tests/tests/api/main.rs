@@ -6,6 +6,7 @@ mod approval_workflow;
 mod auth;
 mod concurrency;
 mod errors;
+mod hardening;
 mod health;
 mod imaging_orders;
 mod insurance;

@@ -34,3 +34,25 @@ api_tests! {
         assert_eq!(after.body["version"], 2);
     }
 }
+
+api_tests! {
+    async fn operators_deactivate_and_activate_a_tenant(app: TestApp) {
+        let clinic = app.clinic("GH", "UTC").await;
+        let fresh = app.another_instance().await;
+        async fn patients(instance: &tests::Instance, token: &str) -> tests::Reply {
+            instance.get("/api/v1/patients").token(token).send().await
+        }
+        assert_eq!(patients(&fresh, &clinic.token).await.status, 200);
+        api::cli::set_tenant_active(&app.db, "GH", false).await.expect("deactivating");
+        // An instance that has not cached the tenant refuses its tokens at once.
+        let other = app.another_instance().await;
+        let refused = patients(&other, &clinic.token).await;
+        refused.problem(401, "invalid_token");
+        api::cli::set_tenant_active(&app.db, "GH", true).await.expect("activating");
+        let again = app.another_instance().await;
+        let reply = patients(&again, &clinic.token).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        assert_eq!(reply.body["total"], 1, "the tenant's data is untouched");
+        assert!(api::cli::set_tenant_active(&app.db, "NOPE", false).await.is_err());
+    }
+}

@@ -135,13 +135,16 @@ impl Order {
                     stored_list(&order.tests, "reading a lab order's tests")?;
                 Prefill {
                     request_type: OrderKind::Lab.info().request_type,
-                    service_description: format!(
-                        "Lab tests: {}",
-                        tests
-                            .iter()
-                            .map(|t| t.test_name.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                    service_description: fit(
+                        &format!(
+                            "Lab tests: {}",
+                            tests
+                                .iter()
+                                .map(|t| t.test_name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                        MAX_SERVICE_DESCRIPTION,
                     ),
                     procedure_codes: tests.iter().filter_map(|t| t.cpt_code.clone()).collect(),
                     diagnosis_codes: vec![order.diagnosis_code.clone()],
@@ -208,7 +211,10 @@ impl Order {
                     .clone()
                     .filter(|n| !n.trim().is_empty())
                     .unwrap_or_else(|| {
-                        format!("Surgical intervention required for {}", order.diagnosis)
+                        fit(
+                            &format!("Surgical intervention required for {}", order.diagnosis),
+                            MAX_CLINICAL_JUSTIFICATION,
+                        )
                     }),
                 requesting_provider_id: order.primary_surgeon_id,
                 service_start_date: service_date,
@@ -225,6 +231,24 @@ impl Order {
     }
 }
 
+/// The longest service description a request holds.
+pub const MAX_SERVICE_DESCRIPTION: usize = 2000;
+/// The longest clinical justification a request holds.
+pub const MAX_CLINICAL_JUSTIFICATION: usize = 4000;
+
+/// `text` shortened to at most `max` characters: when it is longer, its first `max - 1`
+/// characters and an ellipsis (`…`). Text a request takes from its order always fits its field
+/// this way (fifty tests of 200-character names make a longer description than the field
+/// holds).
+pub fn fit(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut short: String = text.chars().take(max.saturating_sub(1)).collect();
+    short.push('…');
+    short
+}
+
 /// A list stored as JSON (codes, tests): a value this code wrote; one that does not read back
 /// is an error, never silently an empty list.
 pub fn stored_list<T: serde::de::DeserializeOwned>(
@@ -238,4 +262,19 @@ pub fn stored_list<T: serde::de::DeserializeOwned>(
 struct LabTestRow {
     test_name: String,
     cpt_code: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fit;
+
+    #[test]
+    fn derived_text_fits_its_field() {
+        assert_eq!(fit("short", 10), "short");
+        let long = "x".repeat(2029);
+        let fitted = fit(&long, 2000);
+        assert_eq!(fitted.chars().count(), 2000);
+        assert!(fitted.ends_with('…'));
+        assert_eq!(fit("ééééé", 3), "éé…");
+    }
 }

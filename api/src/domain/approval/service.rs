@@ -25,6 +25,9 @@ use crate::domain::orders::OrderKind;
 use crate::domain::orders::numbering::{next_number, tenant_number};
 use crate::domain::validate::{cpt_hcpcs, each_code, icd10, ndc};
 
+/// The largest quantity a request asks for.
+pub const MAX_REQUESTED_QUANTITY: i32 = 1_000_000;
+
 /// Who acts on requests: the tenant, the user (`sub`) and the instant of the request.
 #[derive(Debug, Clone, Copy)]
 pub struct Actor<'a> {
@@ -68,6 +71,19 @@ impl Content {
         };
         each_code("procedure_codes", &self.procedure_codes, procedure_check)?;
         each_code("diagnosis_codes", &self.diagnosis_codes, icd10)?;
+        // Whatever gave it (the body, or an order's quantity), a requested quantity is 1 to
+        // 1,000,000, as the body's own bound says.
+        if let Some(quantity) = self.requested_quantity
+            && !(1..=MAX_REQUESTED_QUANTITY).contains(&quantity)
+        {
+            return Err(Error::invalid(
+                "requested_quantity",
+                "range",
+                format!(
+                    "must be from 1 to {MAX_REQUESTED_QUANTITY}; give requested_quantity when the order's quantity is larger"
+                ),
+            ));
+        }
         if let (Some(start), Some(end)) = (self.service_start_date, self.service_end_date)
             && end < start
         {
