@@ -298,8 +298,10 @@ pub async fn set_tenant_active(
         .one(conn)
         .await?
         .with_context(|| format!("no tenant with code {code}"))?;
-    let mut changes: entity::tenant::ActiveModel = Default::default();
-    changes.is_active = Set(active);
+    let changes = entity::tenant::ActiveModel {
+        is_active: Set(active),
+        ..Default::default()
+    };
     let mut model = tenant;
     model.is_active = active;
     db::save_patch(
