@@ -32,10 +32,10 @@ usage() {
 
 # npm ci into scripts/newman when node_modules does not match the lockfile.
 npm_install() {
-  command -v node >/dev/null && command -v npm >/dev/null || {
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
     echo "postman.sh: node and npm are needed (Debian: apt-get install nodejs npm)" >&2
     exit 1
-  }
+  fi
   if ! cmp -s "$js/package-lock.json" "$js/node_modules/.installed-package-lock.json"; then
     (cd "$js" && timeout 600 npm ci --no-audit --no-fund --loglevel=error >/dev/null)
     cp "$js/package-lock.json" "$js/node_modules/.installed-package-lock.json"
@@ -124,9 +124,10 @@ workflow)
     --timeout-request 30000 --color off \
     --reporters cli,json --reporter-json-export "$work/report.json" \
     >"$work/newman.log" 2>&1 || status=$?
+  # shellcheck disable=SC2016 # JavaScript, not shell
   summary=$(node -e '
     const r = require(process.argv[1]).run;
-    const a = r.stats.assertions, q = r.stats.requests;
+    const a = r.stats.assertions;
     console.log(`${a.total - a.failed} passed, ${a.failed} failed`);
   ' "$work/report.json" 2>/dev/null || echo "no report")
   if [ "$status" -ne 0 ]; then

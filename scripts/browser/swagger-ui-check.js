@@ -4,7 +4,8 @@
 // "Try it out" answers 200; POST /api/v1/patients with a new patient answers 201.
 //
 // Usage: node swagger-ui-check.js BASE_URL TOKEN       (scripts/browser-check.sh calls it)
-// Environment: CHROMIUM (default /usr/bin/chromium), SCREENSHOT_DIR (default a new temp dir).
+// Environment: CHROMIUM (default /usr/bin/chromium); SCREENSHOT_DIR (default a new temp dir, kept
+// only on failure; when given, a screenshot of the end is saved there on success too).
 // Exits 1 on failure, after saving a screenshot and printing its path.
 'use strict';
 
@@ -32,12 +33,12 @@ function fail(message) {
 
 async function expectStatus(block, code) {
   // The live response of the last "Execute": the first row of .live-responses-table.
-  const cell = block.locator('.live-responses-table .response-col_status').first();
+  const cell = block.locator('.live-responses-table tr.response .response-col_status').first();
   await cell.waitFor({ timeout: STEP_TIMEOUT });
   const text = (await cell.innerText()).trim();
   if (!text.startsWith(String(code))) {
-    const body = await block.locator('.live-responses-table .response-col_description').first().innerText().catch(() => '');
-    fail(`expected a live response ${code}, got ${text}: ${body.slice(0, 500)}`);
+    const body = await block.locator('.live-responses-table tr.response .response-col_description').first().innerText().catch(() => '');
+    fail(`expected a live response ${code}, got ${text}: ${body.replace(/\s+/g, ' ').slice(0, 500)}`);
   }
 }
 
@@ -95,10 +96,10 @@ async function main() {
     await page.locator('.auth-wrapper button.authorize').click();
     const modal = page.locator('.dialog-ux .modal-ux');
     await modal.waitFor();
-    await modal.locator('input').first().fill(token);
+    await modal.locator('#auth-bearer-value, input[type="text"], input[type="password"]').first().fill(token);
     await modal.locator('button.authorize').click();
-    await modal.locator('button.logout').waitFor(); // shown once authorized
-    await modal.locator('button.btn-done, button.close-modal').first().click();
+    await modal.getByRole('button', { name: /logout|remove authorization/i }).waitFor(); // once authorized
+    await modal.locator('button.btn-done').click();
     await modal.waitFor({ state: 'detached' });
     if (!(await page.locator('.auth-wrapper button.authorize.locked').count())) fail('the Authorize button shows no lock');
     pass('authorized');
@@ -123,10 +124,14 @@ async function main() {
     await create.locator('textarea.body-param__text').fill(JSON.stringify(patient, null, 2));
     await create.locator('button.execute').click();
     await expectStatus(create, 201);
-    const body = await create.locator('.live-responses-table .response-col_description').first().innerText();
+    const body = await create.locator('.live-responses-table tr.response .response-col_description').first().innerText();
     if (!body.includes(mrn)) fail(`the 201 answer does not show the new MRN ${mrn}`);
     pass('POST /api/v1/patients answered 201');
 
+    if (process.env.SCREENSHOT_DIR) {
+      await create.locator('.live-responses-table').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: path.join(shots, 'swagger-ui-done.png') });
+    }
     await context.close();
     fs.rmSync(profile, { recursive: true, force: true });
     if (!process.env.SCREENSHOT_DIR) fs.rmSync(shots, { recursive: true, force: true });
@@ -138,7 +143,7 @@ async function main() {
     if (page) {
       const file = path.join(shots, 'swagger-ui-failure.png');
       try {
-        await page.screenshot({ path: file, fullPage: true, timeout: 10000 });
+        await page.screenshot({ path: file, timeout: 10000 });
         console.error(`  screenshot: ${file}`);
       } catch (e) {
         console.error(`  no screenshot: ${e.message.split('\n')[0]}`);

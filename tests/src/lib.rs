@@ -9,6 +9,7 @@ pub mod clock;
 pub mod database;
 pub mod http;
 pub mod oracle;
+pub mod world;
 
 use std::sync::Arc;
 
@@ -170,6 +171,13 @@ impl TestApp {
         }
     }
 
+    /// A valid HS256 token for `tenant` with `roles`, acting as the user `sub`.
+    pub fn token_as(&self, tenant: &Tenant, roles: &[&str], sub: &str) -> String {
+        let mut claims = self.claims(tenant, roles);
+        claims.sub = sub.to_owned();
+        self.keys.sign(&claims).expect("signing")
+    }
+
     /// A valid HS256 token for `tenant` with `roles`.
     pub fn token(&self, tenant: &Tenant, roles: &[&str]) -> String {
         self.keys
@@ -200,6 +208,11 @@ impl TestApp {
 
     pub fn patch(&self, path: &str) -> Call<'_> {
         Call::new(&self.service, actix_web::http::Method::PATCH, path)
+    }
+
+    /// A request with any method.
+    pub fn request(&self, method: actix_web::http::Method, path: &str) -> Call<'_> {
+        Call::new(&self.service, method, path)
     }
 
     pub fn delete(&self, path: &str) -> Call<'_> {

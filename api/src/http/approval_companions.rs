@@ -249,10 +249,11 @@ pub async fn create_approval_communication(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    ValidJson(body): ValidJson<CreateCommunication>,
+    body: ValidJson<CreateCommunication>,
 ) -> Result<HttpResponse, ApiError> {
     let request = request_of(&caller, &state, *id).await?;
     caller.require(Permission::Coordinate)?;
+    let body = body.parse()?;
     let model = communication::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(request.tenant_id),
@@ -322,10 +323,11 @@ pub async fn create_approval_document(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    ValidJson(body): ValidJson<CreateDocument>,
+    body: ValidJson<CreateDocument>,
 ) -> Result<HttpResponse, ApiError> {
     let request = request_of(&caller, &state, *id).await?;
     caller.require(Permission::AddDocuments)?;
+    let body = body.parse()?;
     let model = document::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(request.tenant_id),

@@ -253,9 +253,10 @@ pub async fn list_approval_templates(
 pub async fn create_approval_template(
     caller: Caller,
     state: web::Data<AppState>,
-    ValidJson(body): ValidJson<CreateTemplate>,
+    body: ValidJson<CreateTemplate>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::Admin)?;
+    let body = body.parse()?;
     check_codes(body.request_type.as_ref(), &body.procedure_codes)?;
     let now = caller.now;
     let trim = |s: Option<String>| s.map(|s| s.trim().to_owned());
@@ -321,11 +322,12 @@ pub async fn update_approval_template(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     if_match: IfMatch,
-    ValidJson(patch): ValidJson<UpdateTemplate>,
+    patch: ValidJson<UpdateTemplate>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::Admin)?;
     let mut model =
         find_in_tenant::<approval_template::Entity, _>(&state.db, caller.tenant_id(), *id).await?;
+    let patch = patch.parse()?;
     let with_if_match = if_match.check(model.version)?;
     let mut changes: approval_template::ActiveModel = Default::default();
     let tenant_id = caller.tenant_id();

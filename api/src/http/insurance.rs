@@ -300,9 +300,10 @@ pub async fn create_insurance(
     caller: Caller,
     state: web::Data<AppState>,
     patient_id: web::Path<Uuid>,
-    ValidJson(body): ValidJson<CreateInsurance>,
+    body: ValidJson<CreateInsurance>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::WriteClinical)?;
+    let body = body.parse()?;
     let patient =
         find_in_tenant::<patient::Entity, _>(&state.db, caller.tenant_id(), *patient_id).await?;
     check_dates(body.effective_date, body.termination_date)?;
@@ -387,11 +388,12 @@ pub async fn update_insurance(
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
     if_match: IfMatch,
-    ValidJson(patch): ValidJson<UpdateInsurance>,
+    patch: ValidJson<UpdateInsurance>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::WriteClinical)?;
     let (patient_id, coverage_id) = path.into_inner();
     let mut model = find_coverage(&state, &caller, patient_id, coverage_id).await?;
+    let patch = patch.parse()?;
     let with_if_match = if_match.check(model.version)?;
     let mut changes: insurance_info::ActiveModel = Default::default();
     let tenant_id = caller.tenant_id();

@@ -233,9 +233,10 @@ pub async fn list_medications(
 pub async fn create_medication(
     caller: Caller,
     state: web::Data<AppState>,
-    ValidJson(body): ValidJson<CreateMedication>,
+    body: ValidJson<CreateMedication>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::Admin)?;
+    let body = body.parse()?;
     let now = caller.now;
     let model = medication::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -295,11 +296,12 @@ pub async fn update_medication(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     if_match: IfMatch,
-    ValidJson(patch): ValidJson<UpdateMedication>,
+    patch: ValidJson<UpdateMedication>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::Admin)?;
     let mut model =
         find_in_tenant::<medication::Entity, _>(&state.db, caller.tenant_id(), *id).await?;
+    let patch = patch.parse()?;
     let with_if_match = if_match.check(model.version)?;
     let mut changes: medication::ActiveModel = Default::default();
     let tenant_id = caller.tenant_id();

@@ -297,11 +297,12 @@ macro_rules! order_endpoints {
             caller: Caller,
             state: web::Data<AppState>,
             id: web::Path<Uuid>,
-            ValidJsonOrEmpty(body): ValidJsonOrEmpty<CreateFromOrder>,
+            body: ValidJsonOrEmpty<CreateFromOrder>,
         ) -> Result<HttpResponse, ApiError> {
             caller.require(Permission::Read)?;
             let order = Order::load(&state.db, caller.tenant_id(), $kind, *id).await?;
             caller.require(Permission::WriteClinical)?;
+            let body = body.parse()?;
             create_from_order(caller, &state, order, body).await
         }
 

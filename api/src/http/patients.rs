@@ -240,9 +240,10 @@ pub async fn list_patients(
 pub async fn create_patient(
     caller: Caller,
     state: web::Data<AppState>,
-    ValidJson(body): ValidJson<CreatePatient>,
+    body: ValidJson<CreatePatient>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::WriteClinical)?;
+    let body = body.parse()?;
     check_birth_date(body.birth_date, caller.today)?;
     let now = caller.now;
     let model = patient::ActiveModel {
@@ -303,11 +304,12 @@ pub async fn update_patient(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     if_match: IfMatch,
-    ValidJson(patch): ValidJson<UpdatePatient>,
+    patch: ValidJson<UpdatePatient>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::WriteClinical)?;
     let mut model =
         find_in_tenant::<patient::Entity, _>(&state.db, caller.tenant_id(), *id).await?;
+    let patch = patch.parse()?;
     let with_if_match = if_match.check(model.version)?;
     let mut changes: patient::ActiveModel = Default::default();
     let tenant_id = caller.tenant_id();

@@ -223,9 +223,10 @@ pub async fn list_providers(
 pub async fn create_provider(
     caller: Caller,
     state: web::Data<AppState>,
-    ValidJson(body): ValidJson<CreateProvider>,
+    body: ValidJson<CreateProvider>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::Admin)?;
+    let body = body.parse()?;
     check_identifiers(body.npi.as_ref(), body.licence_number.as_ref())?;
     let now = caller.now;
     let model = provider::ActiveModel {
@@ -285,11 +286,12 @@ pub async fn update_provider(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     if_match: IfMatch,
-    ValidJson(patch): ValidJson<UpdateProvider>,
+    patch: ValidJson<UpdateProvider>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::Admin)?;
     let mut model =
         find_in_tenant::<provider::Entity, _>(&state.db, caller.tenant_id(), *id).await?;
+    let patch = patch.parse()?;
     let with_if_match = if_match.check(model.version)?;
     let mut changes: provider::ActiveModel = Default::default();
     let tenant_id = caller.tenant_id();

@@ -119,9 +119,10 @@ pub async fn update_tenant(
     caller: Caller,
     state: web::Data<AppState>,
     if_match: IfMatch,
-    ValidJson(patch): ValidJson<UpdateTenant>,
+    patch: ValidJson<UpdateTenant>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::Admin)?;
+    let patch = patch.parse()?;
     let mut tenant = tenant::Model::clone(&caller.tenant);
     let with_if_match = if_match.check(tenant.version)?;
     let mut changes: tenant::ActiveModel = Default::default();

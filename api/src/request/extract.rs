@@ -17,32 +17,52 @@ use super::problem::ApiError;
 use crate::base::config::MAX_BODY_BYTES;
 use crate::base::error::{Error, FieldError, ProblemCode};
 
-/// A JSON body, parsed and then checked with `validator`.
+/// A JSON body, read when the request arrives but judged only when the handler calls
+/// [`ValidJson::parse`]: after it has checked the caller's role (and, for a PATCH, found the
+/// resource), so a VIEWER's invalid body answers 403, not 422. `parse` answers 415 for a body
+/// not declared as JSON, 413 past the size limit, 400 for syntax and 422 for values, with the
+/// path of the offending field.
 ///
 /// Accepts `application/json` and any `application/*+json` (such as
 /// `application/merge-patch+json` for PATCH).
 #[derive(Debug)]
-pub struct ValidJson<T>(pub T);
+pub struct ValidJson<T> {
+    raw: RawJson,
+    kind: std::marker::PhantomData<fn() -> T>,
+}
 
-impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
+impl<T: DeserializeOwned + Validate> ValidJson<T> {
+    /// The body, parsed and checked with `validator`.
+    pub fn parse(self) -> Result<T, ApiError> {
+        self.raw.parse()
+    }
+}
+
+impl<T: 'static> FromRequest for ValidJson<T> {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let raw = RawJson::from_request(req, payload);
-        Box::pin(async move { raw.await?.parse().map(ValidJson) })
+        Box::pin(async move {
+            Ok(ValidJson {
+                raw: raw.await?,
+                kind: std::marker::PhantomData,
+            })
+        })
     }
 }
 
-/// A JSON body read but not yet parsed (415 and 413 checked): for handlers that must answer
-/// 404 and 403 before judging the body (transitions, DOMAIN.md §2.1's order of checks).
+/// A JSON body read but not yet judged: for handlers whose body type depends on what they find
+/// (transitions). Reading never fails the request by itself; [`RawJson::parse`] answers the
+/// 415, 413, 400 or 422 once the handler's own checks (404, 403) have passed.
 #[derive(Debug)]
-pub struct RawJson(actix_web::web::Bytes);
+pub struct RawJson(Result<actix_web::web::Bytes, ApiError>);
 
 impl RawJson {
-    /// Parses and validates the body (400 for syntax, 422 for values).
-    pub fn parse<T: DeserializeOwned + Validate>(&self) -> Result<T, ApiError> {
-        let value: T = parse_json(&self.0)?;
+    /// Parses and validates the body (415, 413, 400 for syntax, 422 for values).
+    pub fn parse<T: DeserializeOwned + Validate>(self) -> Result<T, ApiError> {
+        let value: T = parse_json(&self.0?)?;
         value.validate().map_err(validation_error)?;
         Ok(value)
     }
@@ -66,26 +86,29 @@ impl FromRequest for RawJson {
         let mut payload = payload.take();
         Box::pin(async move {
             if !is_json {
-                return Err(ApiError::UnsupportedMediaType);
+                return Ok(RawJson(Err(ApiError::UnsupportedMediaType)));
             }
             if declared.is_some_and(|len| len > MAX_BODY_BYTES) {
-                return Err(ApiError::PayloadTooLarge {
+                return Ok(RawJson(Err(ApiError::PayloadTooLarge {
                     limit: MAX_BODY_BYTES,
-                });
+                })));
             }
             let mut body = BytesMut::new();
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|_| {
-                    ApiError::bad_request(ProblemCode::UnreadableBody, "the body could not be read")
-                })?;
+                let Ok(chunk) = chunk else {
+                    return Err(ApiError::bad_request(
+                        ProblemCode::UnreadableBody,
+                        "the body could not be read",
+                    ));
+                };
                 if body.len() + chunk.len() > MAX_BODY_BYTES {
-                    return Err(ApiError::PayloadTooLarge {
+                    return Ok(RawJson(Err(ApiError::PayloadTooLarge {
                         limit: MAX_BODY_BYTES,
-                    });
+                    })));
                 }
                 body.extend_from_slice(&chunk);
             }
-            Ok(RawJson(body.freeze()))
+            Ok(RawJson(Ok(body.freeze())))
         })
     }
 }
@@ -93,9 +116,16 @@ impl FromRequest for RawJson {
 /// As [`ValidJson`], but a request without a body (no `Content-Type`, nothing sent) stands for
 /// `T::default()`: for POSTs whose every field is optional.
 #[derive(Debug)]
-pub struct ValidJsonOrEmpty<T>(pub T);
+pub struct ValidJsonOrEmpty<T>(Option<ValidJson<T>>);
 
-impl<T: DeserializeOwned + Validate + Default + 'static> FromRequest for ValidJsonOrEmpty<T> {
+impl<T: DeserializeOwned + Validate + Default> ValidJsonOrEmpty<T> {
+    /// The body, or `T::default()` when none was sent.
+    pub fn parse(self) -> Result<T, ApiError> {
+        self.0.map_or_else(|| Ok(T::default()), ValidJson::parse)
+    }
+}
+
+impl<T: 'static> FromRequest for ValidJsonOrEmpty<T> {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
@@ -107,10 +137,10 @@ impl<T: DeserializeOwned + Validate + Default + 'static> FromRequest for ValidJs
                 .and_then(|v| v.to_str().ok())
                 .is_none_or(|v| v.trim() == "0");
         if declared_empty {
-            return Box::pin(async { Ok(ValidJsonOrEmpty(T::default())) });
+            return Box::pin(async { Ok(ValidJsonOrEmpty(None)) });
         }
         let inner = ValidJson::<T>::from_request(req, payload);
-        Box::pin(async move { inner.await.map(|ValidJson(value)| ValidJsonOrEmpty(value)) })
+        Box::pin(async move { inner.await.map(|body| ValidJsonOrEmpty(Some(body))) })
     }
 }
 

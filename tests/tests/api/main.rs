@@ -11,6 +11,7 @@ mod health;
 mod imaging_orders;
 mod insurance;
 mod lab_orders;
+mod matrices;
 mod medications;
 mod numbering;
 mod openapi;

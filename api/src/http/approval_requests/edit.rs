@@ -146,9 +146,10 @@ pub struct UpdateApprovalRequest {
 pub async fn create_approval_request(
     caller: Caller,
     state: web::Data<AppState>,
-    ValidJson(body): ValidJson<CreateApprovalRequest>,
+    body: ValidJson<CreateApprovalRequest>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::WriteClinical)?;
+    let body = body.parse()?;
     let tenant_id = caller.tenant_id();
     reference::<entity::patient::Entity, _>(&state.db, tenant_id, "patient_id", body.patient_id)
         .await?;
@@ -238,7 +239,7 @@ pub async fn update_approval_request(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     if_match: IfMatch,
-    ValidJson(patch): ValidJson<UpdateApprovalRequest>,
+    patch: ValidJson<UpdateApprovalRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let tenant_id = caller.tenant_id();
     caller.require(Permission::Read)?;
@@ -252,6 +253,7 @@ pub async fn update_approval_request(
             detail: "requests are edited by CLINICIAN and ADMIN, and by COORDINATOR in MORE_INFO_REQUIRED".into(),
         });
     }
+    let patch = patch.parse()?;
     let with_if_match = if_match.check(current.version)?;
     if !EDITABLE.contains(&status) {
         return Err(Error::conflict(

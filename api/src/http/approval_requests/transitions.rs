@@ -24,11 +24,12 @@ use crate::request::problem::ApiError;
 
 /// Move a request to another status
 ///
-/// DOMAIN.md §2.1: a move not allowed from the current status answers 409 with `allowed`;
-/// missing data answers 422 naming each field; a stale `If-Match` answers 412. Checks run in
-/// this order: 401, 404, 403, 412, 409, 422. CLINICIAN moves between DRAFT and
-/// PENDING_SUBMISSION and cancels their own requests from those; COORDINATOR and ADMIN do
-/// every transition. The history row is written in the same transaction.
+/// A move not allowed from the current status answers 409 with `allowed`; missing data answers
+/// 422 naming each field; a stale `If-Match` answers 412. Checks run in this order: 401, 404,
+/// 403, then the body (400/422 for syntax and values), 412, 409, 422 for the data a status
+/// needs. CLINICIAN moves requests between DRAFT and PENDING_SUBMISSION and cancels any request
+/// of the tenant in those two statuses, whoever created it; COORDINATOR and ADMIN do every
+/// transition. The history row is written in the same transaction.
 #[utoipa::path(
     tag = "approval-requests",
     params(
@@ -66,7 +67,11 @@ pub async fn transition_approval_request(
     caller.require(Permission::Read)?;
     let current =
         find_in_tenant::<approval_request::Entity, _>(&state.db, caller.tenant_id(), *id).await?;
-    // The body is judged only now: another tenant's request answers 404 whatever the body.
+    // The body is judged only now: another tenant's request answers 404, and a caller who may
+    // move no request at all answers 403, whatever the body.
+    if !(caller.may(Permission::Coordinate) || caller.roles.contains(&Role::Clinician)) {
+        return Err(forbidden_transition("any status"));
+    }
     let body: TransitionRequest = raw.parse()?;
     authorize_transition(&caller, &current, body.to_status)?;
     let with_if_match = if_match.check(current.version)?;
@@ -83,8 +88,9 @@ pub async fn transition_approval_request(
     Ok(ok(next.version, &ApprovalRequestView::from(next)))
 }
 
-/// API.md's roles for transitions: COORDINATOR and ADMIN every one; CLINICIAN between DRAFT and
-/// PENDING_SUBMISSION, and CANCELLED from those for requests they created.
+/// The roles for transitions: COORDINATOR and ADMIN every one; CLINICIAN between DRAFT and
+/// PENDING_SUBMISSION, and to CANCELLED from those two (any request of the tenant, whoever
+/// created it, as a CLINICIAN may also delete it there).
 fn authorize_transition(
     caller: &Caller,
     current: &approval_request::Model,
@@ -99,15 +105,19 @@ fn authorize_transition(
         if drafting && matches!(to, Draft | PendingSubmission) {
             return Ok(());
         }
-        if drafting && to == Cancelled && current.created_by == caller.user {
+        if drafting && to == Cancelled {
             return Ok(());
         }
     }
-    Err(ApiError::Forbidden {
+    Err(forbidden_transition(to.as_ref()))
+}
+
+fn forbidden_transition(to: &str) -> ApiError {
+    ApiError::Forbidden {
         detail: format!(
-            "moving this request to {to} needs COORDINATOR or ADMIN (CLINICIAN moves drafts between DRAFT and PENDING_SUBMISSION and cancels their own)"
+            "moving this request to {to} needs COORDINATOR or ADMIN (CLINICIAN moves requests between DRAFT and PENDING_SUBMISSION and cancels them there)"
         ),
-    })
+    }
 }
 
 /// One status change of a request.

@@ -36,7 +36,7 @@ use crate::domain::approval::read_model::{self, Scope};
 use crate::domain::orders::numbering::{day_number, day_number_value, next_number, tenant_number};
 use crate::domain::orders::{Lifecycle, OrderKind, immutable, service_date};
 use crate::request::auth::{Caller, Permission};
-use crate::request::extract::IfMatch;
+use crate::request::extract::{IfMatch, ValidJson};
 use crate::request::list::{ListParams, Page, values};
 use crate::request::problem::ApiError;
 use entity::order_approval_state as state;
@@ -365,9 +365,10 @@ pub async fn list<R: OrderKindRules>(
 pub async fn create<R: OrderKindRules>(
     caller: &Caller,
     state: &AppState,
-    body: R::Create,
+    body: ValidJson<R::Create>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::WriteClinical)?;
+    let body = body.parse()?;
     let tenant_id = caller.tenant_id();
     let prefix = R::KIND.info().number_prefix;
     let day = R::number_day(&body, caller.zone);
@@ -462,11 +463,12 @@ pub async fn update<R: OrderKindRules>(
     state: &AppState,
     id: Uuid,
     if_match: IfMatch,
-    patch: R::Update,
+    patch: ValidJson<R::Update>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::WriteClinical)?;
     let tenant_id = caller.tenant_id();
     let mut model = find_in_tenant::<R::Entity, _>(&state.db, tenant_id, id).await?;
+    let patch = patch.parse()?;
     let with_if_match = if_match.check(R::Entity::version_of(&model))?;
     immutable("patient_id", patch.patient_id())?;
     let status = R::Status::parse_stored(model.status())?;

@@ -135,7 +135,7 @@ macro_rules! order_handlers {
         pub async fn $create(
             caller: Caller,
             state: actix_web::web::Data<AppState>,
-            ValidJson(body): ValidJson<$create_body>,
+            body: ValidJson<$create_body>,
         ) -> Result<actix_web::HttpResponse, ApiError> {
             super::create::<$resource>(&caller, &state, body).await
         }
@@ -177,7 +177,7 @@ macro_rules! order_handlers {
             state: actix_web::web::Data<AppState>,
             id: actix_web::web::Path<Uuid>,
             if_match: IfMatch,
-            ValidJson(patch): ValidJson<$update_body>,
+            patch: ValidJson<$update_body>,
         ) -> Result<actix_web::HttpResponse, ApiError> {
             super::update::<$resource>(&caller, &state, *id, if_match, patch).await
         }
