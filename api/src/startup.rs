@@ -42,6 +42,7 @@ pub fn build_app(
         .configure(http::configure)
         .split_for_parts();
     app.app_data(state)
+        .app_data(web::Data::new(http::RouteTable::of(&document)))
         .app_data(extract::path_config())
         .service(
             SwaggerUi::new("/swagger-ui/{_:.*}")

@@ -31,6 +31,8 @@ pub enum ProblemCode {
     InvalidPath,
     /// 400: the body is not JSON at all.
     MalformedJson,
+    /// 400: a JSON object of the body names the same key twice.
+    DuplicateKey,
     /// 400: the body could not be read.
     UnreadableBody,
     /// 401: no bearer token.
@@ -46,6 +48,8 @@ pub enum ProblemCode {
     NotFound,
     /// 404: no such path.
     NoRoute,
+    /// 405: the path exists, the method does not (`Allow` lists those it has).
+    MethodNotAllowed,
     /// 409: a resource with these unique values exists.
     Duplicate,
     /// 409: a patient with this MRN exists.

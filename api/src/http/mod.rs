@@ -55,9 +55,72 @@ pub fn configure(config: &mut ServiceConfig) {
         }));
 }
 
-/// Any path or method the service does not have.
-pub async fn no_route(_req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NoRoute)
+/// Any path or method the service does not have: 405 with `Allow` when the path exists with
+/// other methods, else 404.
+pub async fn no_route(
+    req: HttpRequest,
+    routes: actix_web::web::Data<RouteTable>,
+) -> Result<HttpResponse, ApiError> {
+    match routes.methods_of(req.path()) {
+        Some(allow) => Err(ApiError::MethodNotAllowed { allow }),
+        None => Err(ApiError::NoRoute),
+    }
+}
+
+/// The paths the service answers and the methods of each, read from the OpenAPI document the
+/// routes feed (every route is documented), plus the document and Swagger UI themselves.
+#[derive(Debug, Default)]
+pub struct RouteTable {
+    /// Path templates split into segments (`None` for a `{parameter}`), with their methods.
+    routes: Vec<(Vec<Option<String>>, Vec<String>)>,
+}
+
+impl RouteTable {
+    pub fn of(document: &utoipa::openapi::OpenApi) -> Self {
+        let mut routes: Vec<(Vec<Option<String>>, Vec<String>)> = document
+            .paths
+            .paths
+            .iter()
+            .map(|(template, item)| {
+                let segments = template
+                    .split('/')
+                    .map(|s| (!s.starts_with('{')).then(|| s.to_owned()))
+                    .collect();
+                let item = serde_json::to_value(item).unwrap_or_default();
+                let methods = ["get", "post", "put", "patch", "delete"]
+                    .into_iter()
+                    .filter(|m| item.get(*m).is_some())
+                    .map(str::to_uppercase)
+                    .collect();
+                (segments, methods)
+            })
+            .collect();
+        routes.push((
+            ["", "api-docs", "openapi.json"]
+                .map(|s| Some(s.to_owned()))
+                .into(),
+            vec!["GET".to_owned()],
+        ));
+        Self { routes }
+    }
+
+    /// `GET, POST` for a path the service has, `None` for one it has not.
+    pub fn methods_of(&self, path: &str) -> Option<String> {
+        if path == "/swagger-ui" || path.starts_with("/swagger-ui/") {
+            return Some("GET".to_owned());
+        }
+        let segments: Vec<&str> = path.split('/').collect();
+        self.routes
+            .iter()
+            .find(|(template, _)| {
+                template.len() == segments.len()
+                    && template.iter().zip(&segments).all(|(t, s)| match t {
+                        Some(fixed) => fixed == s,
+                        None => !s.is_empty(),
+                    })
+            })
+            .map(|(_, methods)| methods.join(", "))
+    }
 }
 
 /// `ETag: "<version>"`.

@@ -11,9 +11,11 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use futures_util::StreamExt;
 use futures_util::future::{LocalBoxFuture, Ready, ready};
 use serde::de::DeserializeOwned;
+use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
 use super::problem::ApiError;
+use super::strict::{DUPLICATE_KEY, UniqueKeys, date_fields, date_params, is_full_date};
 use crate::base::config::MAX_BODY_BYTES;
 use crate::base::error::{Error, FieldError, ProblemCode};
 
@@ -31,7 +33,7 @@ pub struct ValidJson<T> {
     kind: std::marker::PhantomData<fn() -> T>,
 }
 
-impl<T: DeserializeOwned + Validate> ValidJson<T> {
+impl<T: DeserializeOwned + Validate + ToSchema + 'static> ValidJson<T> {
     /// The body, parsed and checked with `validator`.
     pub fn parse(self) -> Result<T, ApiError> {
         self.raw.parse()
@@ -61,7 +63,7 @@ pub struct RawJson(Result<actix_web::web::Bytes, ApiError>);
 
 impl RawJson {
     /// Parses and validates the body (415, 413, 400 for syntax, 422 for values).
-    pub fn parse<T: DeserializeOwned + Validate>(self) -> Result<T, ApiError> {
+    pub fn parse<T: DeserializeOwned + Validate + ToSchema + 'static>(self) -> Result<T, ApiError> {
         let value: T = parse_json(&self.0?)?;
         value.validate().map_err(validation_error)?;
         Ok(value)
@@ -118,7 +120,7 @@ impl FromRequest for RawJson {
 #[derive(Debug)]
 pub struct ValidJsonOrEmpty<T>(Option<ValidJson<T>>);
 
-impl<T: DeserializeOwned + Validate + Default> ValidJsonOrEmpty<T> {
+impl<T: DeserializeOwned + Validate + ToSchema + Default + 'static> ValidJsonOrEmpty<T> {
     /// The body, or `T::default()` when none was sent.
     pub fn parse(self) -> Result<T, ApiError> {
         self.0.map_or_else(|| Ok(T::default()), ValidJson::parse)
@@ -144,22 +146,31 @@ impl<T: 'static> FromRequest for ValidJsonOrEmpty<T> {
     }
 }
 
-/// Parses a JSON object into `T`: a body that is not JSON at all is 400; one that is JSON but
-/// not an object, or has wrong values, is 422 naming the field.
-pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let document: serde_json::Value = serde_json::from_slice(body).map_err(|error| {
-        if error.is_eof() && body.iter().all(u8::is_ascii_whitespace) {
-            ApiError::bad_request(
-                ProblemCode::MalformedJson,
-                "the body is empty; send a JSON object",
-            )
-        } else {
-            ApiError::bad_request(
-                ProblemCode::MalformedJson,
-                format!("the body is not valid JSON: {error}"),
-            )
-        }
-    })?;
+/// Parses a JSON object into `T`: a body that is not JSON at all, or names a key twice, is 400;
+/// one that is JSON but not an object, or has wrong values, is 422 naming the field.
+pub fn parse_json<T: DeserializeOwned + ToSchema + 'static>(body: &[u8]) -> Result<T, ApiError> {
+    let document = serde_json::from_slice::<UniqueKeys>(body)
+        .map(|unique| unique.0)
+        .map_err(|error| {
+            let text = error.to_string();
+            if error.is_eof() && body.iter().all(u8::is_ascii_whitespace) {
+                ApiError::bad_request(
+                    ProblemCode::MalformedJson,
+                    "the body is empty; send a JSON object",
+                )
+            } else if let Some(rest) = text.strip_prefix(DUPLICATE_KEY) {
+                let key = rest.split(" at line ").next().unwrap_or(rest);
+                ApiError::bad_request(
+                    ProblemCode::DuplicateKey,
+                    format!("the body names {key} twice in one object; send each key once"),
+                )
+            } else {
+                ApiError::bad_request(
+                    ProblemCode::MalformedJson,
+                    format!("the body is not valid JSON: {error}"),
+                )
+            }
+        })?;
     if !document.is_object() {
         return Err(ApiError::invalid(
             "body",
@@ -173,6 +184,17 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             "nul_character",
             "must not contain NUL characters",
         ));
+    }
+    for field in date_fields::<T>().iter() {
+        if let Some(serde_json::Value::String(text)) = document.get(field)
+            && !is_full_date(text)
+        {
+            return Err(ApiError::invalid(
+                field.clone(),
+                "invalid_date",
+                "must be a real calendar date written YYYY-MM-DD",
+            ));
+        }
     }
     serde_path_to_error::deserialize(document).map_err(|error| {
         let path = error.path().to_string();
@@ -390,7 +412,7 @@ impl<T> std::ops::Deref for Query<T> {
     }
 }
 
-impl<T: DeserializeOwned> FromRequest for Query<T> {
+impl<T: DeserializeOwned + IntoParams + 'static> FromRequest for Query<T> {
     type Error = ApiError;
     type Future = Ready<Result<Self, ApiError>>;
 
@@ -403,6 +425,16 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
             return ready(Err(ApiError::bad_request(
                 ProblemCode::InvalidQuery,
                 "query parameters must not contain NUL characters",
+            )));
+        }
+        let dates = date_params::<T>();
+        if let Some((key, _)) = pairs
+            .clone()
+            .find(|(key, value)| dates.iter().any(|d| d == key) && !is_full_date(value))
+        {
+            return ready(Err(ApiError::bad_request(
+                ProblemCode::InvalidQuery,
+                format!("{key}: write a real calendar date as YYYY-MM-DD"),
             )));
         }
         let parsed = serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(pairs))

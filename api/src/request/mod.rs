@@ -5,3 +5,4 @@ pub mod auth;
 pub mod extract;
 pub mod list;
 pub mod problem;
+pub mod strict;

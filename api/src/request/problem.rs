@@ -62,6 +62,9 @@ pub enum ApiError {
     /// 404: no route has this path and method.
     #[error("no such path or method; the API is described at /swagger-ui/")]
     NoRoute,
+    /// 405: the path exists but not with this method; answered with `Allow`.
+    #[error("this path answers {allow} only")]
+    MethodNotAllowed { allow: String },
     /// 413: the body is larger than the limit.
     #[error("the body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
@@ -122,6 +125,7 @@ impl ApiError {
             Self::BadRequest { code, .. } | Self::Unauthorized { code, .. } => *code,
             Self::Forbidden { .. } => ProblemCode::Forbidden,
             Self::NoRoute => ProblemCode::NoRoute,
+            Self::MethodNotAllowed { .. } => ProblemCode::MethodNotAllowed,
             Self::PayloadTooLarge { .. } => ProblemCode::PayloadTooLarge,
             Self::UnsupportedMediaType => ProblemCode::UnsupportedMediaType,
             Self::Domain(error) => error.code(),
@@ -161,6 +165,7 @@ impl ResponseError for ApiError {
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::NoRoute => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Domain(error) => match error {
@@ -188,6 +193,9 @@ impl ResponseError for ApiError {
                     )
                 };
                 response.insert_header((header::WWW_AUTHENTICATE, challenge));
+            }
+            Self::MethodNotAllowed { allow } => {
+                response.insert_header((header::ALLOW, allow.as_str()));
             }
             Self::Domain(Error::Unavailable { source }) => {
                 tracing::warn!(error = %source, "database unavailable");

@@ -321,6 +321,6 @@ api_tests! {
         let list = app.get(&format!("{base}/documents")).token(&viewer).send().await;
         assert_eq!(list.body["items"], json!([added]));
         // History is read-only.
-        app.post(&format!("{base}/history")).token(&clinic.token).json(json!({})).send().await.problem(404, "no_route");
+        app.post(&format!("{base}/history")).token(&clinic.token).json(json!({})).send().await.problem(405, "method_not_allowed");
     }
 }

@@ -79,8 +79,10 @@ api_tests! {
     async fn unknown_routes_are_404_problems(app: TestApp) {
         let reply = app.get("/api/v1/nothing-here").send().await;
         reply.problem(404, "no_route");
+        // A path the service has, with a method it does not: 405 naming those it has.
         let reply = app.delete("/healthz").send().await;
-        reply.problem(404, "no_route");
+        reply.problem(405, "method_not_allowed");
+        assert_eq!(reply.header("allow"), Some("GET"));
     }
 
     async fn every_response_carries_a_request_id(app: TestApp) {

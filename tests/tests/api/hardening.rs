@@ -39,3 +39,64 @@ api_tests! {
         assert_eq!(given.body["requested_quantity"], 1000);
     }
 }
+
+api_tests! {
+    async fn days_are_written_yyyy_mm_dd_and_nothing_else(app: TestApp) {
+        let clinic = app.clinic("GH", "UTC").await;
+        let patient = |birth_date: &str| json!({"mrn": "MRN-D", "given_name": "A", "family_name": "B", "birth_date": birth_date, "sex": "FEMALE"});
+        for lax in ["1984-3-12", "1984-03-2", " 1984-03-12", "1984-03-12 ", "1984-02-30", "19840312"] {
+            let reply = app.post("/api/v1/patients").token(&clinic.token).json(patient(lax)).send().await;
+            assert_eq!(reply.invalid_fields(), vec!["birth_date"], "{lax:?}");
+            assert_eq!(reply.body["errors"][0]["code"], "invalid_date", "{lax:?}");
+        }
+        assert_eq!(app.post("/api/v1/patients").token(&clinic.token).json(patient("1984-03-12")).send().await.status, 201);
+        // A PATCH's nullable day, and a transition's.
+        let coverage = app.create_coverage(&clinic.token, &clinic.patient_id, coverage_body()).await;
+        let path = format!("/api/v1/patients/{}/insurance/{}", clinic.patient_id, coverage["id"].as_str().expect("id"));
+        assert_eq!(app.patch(&path).token(&clinic.token).json(json!({"termination_date": "2027-1-31"})).send().await.invalid_fields(), vec!["termination_date"]);
+        // Query strings: 400 naming the parameter.
+        let reply = app.get("/api/v1/lab-orders?from=2026-1-01").token(&clinic.token).send().await;
+        reply.problem(400, "invalid_query");
+        assert!(reply.body["detail"].as_str().expect("detail").starts_with("from:"), "{}", reply.body);
+        app.get("/api/v1/reports/approval-metrics?to=%202026-11-01").token(&clinic.token).send().await.problem(400, "invalid_query");
+        assert_eq!(app.get("/api/v1/lab-orders?from=2026-01-01").token(&clinic.token).send().await.status, 200);
+    }
+
+    async fn a_key_named_twice_is_refused(app: TestApp) {
+        let clinic = app.clinic("GH", "UTC").await;
+        let body = r#"{"mrn": "MRN-TWICE", "given_name": "A", "family_name": "B", "birth_date": "1984-03-12", "sex": "FEMALE", "sex": "MALE"}"#;
+        let reply = app.post("/api/v1/patients").token(&clinic.token).raw("application/json", body).send().await;
+        reply.problem(400, "duplicate_key");
+        assert!(reply.body["detail"].as_str().expect("detail").contains("`sex`"), "{}", reply.body);
+        let nested = r#"{"patient_id": "x", "tests": [{"test_name": "A", "test_name": "B"}]}"#;
+        app.post("/api/v1/lab-orders").token(&clinic.token).raw("application/json", nested).send().await.problem(400, "duplicate_key");
+        let listed = app.get("/api/v1/patients?mrn=MRN-TWICE").token(&clinic.token).send().await;
+        assert_eq!(listed.body["total"], 0, "nothing was created");
+    }
+}
+
+api_tests! {
+    async fn a_method_a_path_does_not_have_answers_405_with_allow(app: TestApp) {
+        let clinic = app.clinic("GH", "UTC").await;
+        let document = tests::world::document();
+        // Every documented path, with a method it lacks and with TRACE.
+        for (template, item) in document["paths"].as_object().expect("paths") {
+            let path = template.split('/').map(|s| if s.starts_with('{') { uuid::Uuid::new_v4().to_string() } else { s.to_owned() }).collect::<Vec<_>>().join("/");
+            let declared: Vec<String> = ["get", "post", "put", "patch", "delete"].iter().filter(|m| item.get(**m).is_some()).map(|m| m.to_uppercase()).collect();
+            for method in ["TRACE", "PUT", "PATCH", "DELETE", "POST"] {
+                if declared.iter().any(|m| m == method) {
+                    continue;
+                }
+                let reply = app.request(method.parse().expect("method"), &path).token(&clinic.token).send().await;
+                let name = format!("{method} {template}");
+                reply.problem(405, "method_not_allowed");
+                assert_eq!(reply.header("allow"), Some(declared.join(", ").as_str()), "{name}");
+            }
+        }
+        let reply = app.request(actix_web::http::Method::PUT, "/swagger-ui/").send().await;
+        reply.problem(405, "method_not_allowed");
+        // A path the service does not have stays 404, whatever the method.
+        app.request(actix_web::http::Method::TRACE, "/api/v1/nothing-here").send().await.problem(404, "no_route");
+        app.get("/api/v1/patients/").token(&clinic.token).send().await.problem(404, "no_route");
+    }
+}

@@ -28,7 +28,9 @@ api_tests! {
         app.patch(&format!("/api/v1/medications/{id}")).token(&admin).header("if-match", "\"1\"")
             .json(json!({"display_name": "X"})).send().await.problem(412, "precondition_failed");
         // No DELETE: prescriptions refer to formulary entries.
-        app.delete(&format!("/api/v1/medications/{id}")).token(&admin).send().await.problem(404, "no_route");
+        let refused = app.delete(&format!("/api/v1/medications/{id}")).token(&admin).send().await;
+        refused.problem(405, "method_not_allowed");
+        assert_eq!(refused.header("allow"), Some("GET, PATCH"));
     }
 
     async fn medication_validation_and_filters(app: TestApp) {

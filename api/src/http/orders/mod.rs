@@ -171,9 +171,13 @@ pub trait OrderResource: 'static {
     type Status: Lifecycle;
     /// The client's view of an order with its computed fields.
     type View: Serialize + From<(Row<Self>, ApprovalFields)>;
-    type Create: DeserializeOwned + Validate + 'static;
-    type Update: DeserializeOwned + Validate + OrderPatch<Status = Self::Status> + 'static;
-    type Filter: DeserializeOwned + 'static;
+    type Create: DeserializeOwned + Validate + utoipa::ToSchema + 'static;
+    type Update: DeserializeOwned
+        + Validate
+        + utoipa::ToSchema
+        + OrderPatch<Status = Self::Status>
+        + 'static;
+    type Filter: DeserializeOwned + utoipa::IntoParams + 'static;
 }
 
 /// What each kind does with its own fields: sorting, filtering, building a row and merging a
