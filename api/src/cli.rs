@@ -289,7 +289,7 @@ async fn set_active(global: &GlobalArgs, code: &str, active: bool) -> anyhow::Re
 
 /// Sets tenant `code` active or not (a versioned change, like every change of a tenant).
 pub async fn set_tenant_active(
-    conn: &impl sea_orm::ConnectionTrait,
+    conn: &(impl sea_orm::ConnectionTrait + sea_orm::TransactionTrait),
     code: &str,
     active: bool,
 ) -> anyhow::Result<entity::tenant::Model> {
@@ -302,11 +302,11 @@ pub async fn set_tenant_active(
         is_active: Set(active),
         ..Default::default()
     };
-    let mut model = tenant;
-    model.is_active = active;
+    let mut model = tenant.clone();
     db::save_patch(
         conn,
         model.id,
+        &tenant,
         &mut model,
         false,
         clock::now(&SystemClock),
@@ -314,6 +314,7 @@ pub async fn set_tenant_active(
     )
     .await
     .map_err(|error| anyhow::anyhow!("updating the tenant: {error}"))?;
+    model.is_active = active;
     Ok(model)
 }
 

@@ -54,7 +54,8 @@ with a stable `code`; lists are `{items, total, limit, offset}`; every resource 
         (name = "approval-companions", description = "The communication log and supporting documents of a request."),
         (name = "approval-templates", description = "Reusable starting points for requests."),
         (name = "work-queue", description = "Orders waiting for approval work, most urgent first."),
-        (name = "reports", description = "Approval metrics (CMS-0057-F figures, seen from the provider's side).")
+        (name = "reports", description = "Approval metrics (CMS-0057-F figures, seen from the provider's side)."),
+        (name = "audit", description = "The audit trail: who changed what, when, from what to what (ADMIN, read-only).")
     )
 )]
 struct ApiDoc;
@@ -76,9 +77,68 @@ pub fn document() -> utoipa::openapi::OpenApi {
     )
 }
 
-/// What is added once the handlers' paths are in: an example lab order for every value of
-/// `approval_status`, on `GET /api/v1/lab-orders/{id}`.
+/// What is added once the handlers' paths are in: the `Idempotency-Key` header on every write,
+/// and an example lab order for every value of `approval_status`.
 pub fn finish(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    idempotency_keys(&mut document);
+    lab_order_examples(&mut document);
+    document
+}
+
+/// `Idempotency-Key` on every POST, PATCH and DELETE of the API, with the answers it adds.
+fn idempotency_keys(document: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    use utoipa::openapi::{Ref, Required};
+    for (path, item) in document.paths.paths.iter_mut() {
+        if !path.starts_with("/api/") {
+            continue;
+        }
+        for operation in [&mut item.post, &mut item.patch, &mut item.delete]
+            .into_iter()
+            .flatten()
+        {
+            let parameter = ParameterBuilder::new()
+                .name("Idempotency-Key")
+                .parameter_in(ParameterIn::Header)
+                .required(Required::False)
+                .description(Some(
+                    "Makes a retry safe: the same key and request within 24 hours answers the \
+first answer again (with `Idempotent-Replayed: true`) instead of acting twice. Scoped to your \
+tenant, user, method and path. The same key with another request answers 422; while the first \
+request still runs, 409 `idempotency_key_in_use` with `Retry-After`. Any 1 to 255 printable ASCII \
+characters; a new UUID per logical request is the usual choice.",
+                ))
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .min_length(Some(1))
+                        .max_length(Some(255))
+                        .pattern(Some("^[\\x21-\\x7E]+$")),
+                ))
+                .example(Some(json!("5f0c6a58-8f5e-4a51-9d1e-3c1b1e0f2a77")))
+                .build();
+            operation
+                .parameters
+                .get_or_insert_with(Vec::new)
+                .push(parameter);
+            for (status, response) in [
+                ("400", "BadRequestProblem"),
+                ("409", "ConflictProblem"),
+                ("422", "ValidationProblem"),
+            ] {
+                operation
+                    .responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| RefOr::Ref(Ref::from_response_name(response)));
+            }
+        }
+    }
+}
+
+/// An example lab order for every value of `approval_status`, on `GET /api/v1/lab-orders/{id}`.
+fn lab_order_examples(document: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::example::ExampleBuilder;
     let Some(operation) = document
         .paths
@@ -86,13 +146,13 @@ pub fn finish(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenAp
         .get_mut("/api/v1/lab-orders/{id}")
         .and_then(|item| item.get.as_mut())
     else {
-        return document;
+        return;
     };
     let Some(RefOr::T(response)) = operation.responses.responses.get_mut("200") else {
-        return document;
+        return;
     };
     let Some(content) = response.content.get_mut("application/json") else {
-        return document;
+        return;
     };
     use strum::IntoEnumIterator;
     for status in crate::domain::approval::fields::OrderApprovalStatus::iter() {
@@ -129,7 +189,6 @@ pub fn finish(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenAp
             ),
         );
     }
-    document
 }
 
 struct BearerAuth;

@@ -13,10 +13,11 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::base::clock::{SharedClock, SystemClock};
 use crate::base::config::{GlobalArgs, ServeArgs};
-use crate::base::state::AppState;
+use crate::base::state::{AppState, Limits};
 use crate::base::tokens::JwtKeys;
 use crate::data::db;
 use crate::request::extract;
+use crate::request::problem::ApiError;
 use crate::{http, openapi};
 
 /// The request id header, taken from the request when it is a sane token, else made here.
@@ -49,7 +50,28 @@ pub fn build_app(
                 .url("/api-docs/openapi.json", openapi::finish(document)),
         )
         .default_service(web::to(http::no_route))
+        .wrap(from_fn(crate::request::idempotency::idempotency))
+        .wrap(from_fn(deadline))
         .wrap(from_fn(request_context))
+}
+
+/// Abandons a request that runs past the handler limit (its future is dropped, so an open
+/// transaction rolls back); the server answers the error, a 503 problem. (The request is not
+/// kept for building the answer here: a clone of it alive during routing is not allowed.)
+async fn deadline(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let limit = req
+        .app_data::<web::Data<AppState>>()
+        .map_or_else(|| Limits::default().handler, |state| state.limits.handler);
+    match tokio::time::timeout(limit, next.call(req)).await {
+        Ok(response) => response,
+        Err(_) => Err(ApiError::HandlerTimeout {
+            seconds: limit.as_secs(),
+        }
+        .into()),
+    }
 }
 
 /// Gives every request an id (echoed in `X-Request-Id`) and writes one access-log line. Only the
@@ -75,7 +97,24 @@ async fn request_context(
     let method = req.method().clone();
     let span = tracing::info_span!("request", request_id = %request_id, method = %method);
     let started = std::time::Instant::now();
-    let mut response = next.call(req).instrument(span.clone()).await?;
+    let result =
+        crate::base::context::scope(request_id.clone(), next.call(req).instrument(span.clone()))
+            .await;
+    let mut response = match result {
+        Ok(response) => response,
+        Err(error) => {
+            // Answered by the server from the error (the request timed out).
+            let status = error.as_response_error().status_code().as_u16();
+            span.in_scope(|| {
+                tracing::info!(
+                    status,
+                    elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+                    "request abandoned"
+                );
+            });
+            return Err(error);
+        }
+    };
     let route = response
         .request()
         .match_pattern()
@@ -132,14 +171,24 @@ pub async fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
             std::time::Duration::from_secs(args.expiry_sweep_interval_seconds),
         );
     }
-    let state = web::Data::new(AppState::new(
-        db,
-        jwt,
-        clock,
-        std::time::Duration::from_millis(args.tenant_cache_ttl_ms),
-    ));
+    spawn_idempotency_purge(db.clone(), clock.clone());
+    let state = web::Data::new(
+        AppState::new(
+            db,
+            jwt,
+            clock,
+            std::time::Duration::from_millis(args.tenant_cache_ttl_ms),
+        )
+        .with_limits(Limits {
+            body_read: std::time::Duration::from_secs(args.body_timeout_seconds),
+            handler: std::time::Duration::from_secs(args.request_timeout_seconds),
+        }),
+    );
     let mut server = HttpServer::new(move || build_app(state.clone()))
         .shutdown_timeout(30)
+        .client_request_timeout(std::time::Duration::from_secs(args.header_timeout_seconds))
+        .client_disconnect_timeout(std::time::Duration::from_secs(1))
+        .max_connections(args.max_connections)
         .bind(&args.bind_addr)
         .with_context(|| format!("binding {}", args.bind_addr))?;
     if let Some(workers) = args.workers {
@@ -153,4 +202,20 @@ pub async fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
     server.run().await.context("serving")?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Deletes expired idempotency keys every ten minutes.
+fn spawn_idempotency_purge(db: sea_orm::DatabaseConnection, clock: SharedClock) {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            ticker.tick().await;
+            let now = crate::base::clock::now(clock.as_ref());
+            match crate::data::idempotency::purge(&db, now).await {
+                Ok(0) => {}
+                Ok(purged) => tracing::info!(purged, "expired idempotency keys deleted"),
+                Err(error) => tracing::warn!(error = %error, "purging idempotency keys failed"),
+            }
+        }
+    });
 }

@@ -9,6 +9,8 @@ pub mod approval_document;
 pub mod approval_request;
 pub mod approval_status_history;
 pub mod approval_template;
+pub mod audit_event;
+pub mod idempotency_key;
 pub mod imaging_order;
 pub mod insurance_info;
 pub mod lab_order;

@@ -19,6 +19,8 @@ mod m20261125_000012_create_approval_requests;
 mod m20261125_000013_create_approval_companions;
 mod m20261129_000014_number_values_and_imaging_cpt_codes;
 mod m20261129_000015_create_order_approval_states;
+mod m20261129_000016_create_idempotency_keys;
+mod m20261129_000017_create_audit_events;
 
 /// The source text of this file and of every migration: the tests name their cached,
 /// migrated PostgreSQL template after it, so that any change to a migration rebuilds it.
@@ -39,6 +41,8 @@ pub const SOURCES: &[&str] = &[
     include_str!("m20261125_000013_create_approval_companions.rs"),
     include_str!("m20261129_000014_number_values_and_imaging_cpt_codes.rs"),
     include_str!("m20261129_000015_create_order_approval_states.rs"),
+    include_str!("m20261129_000016_create_idempotency_keys.rs"),
+    include_str!("m20261129_000017_create_audit_events.rs"),
 ];
 
 /// The ordered list of every migration of the service.
@@ -64,6 +68,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000013_create_approval_companions::Migration),
             Box::new(m20261129_000014_number_values_and_imaging_cpt_codes::Migration),
             Box::new(m20261129_000015_create_order_approval_states::Migration),
+            Box::new(m20261129_000016_create_idempotency_keys::Migration),
+            Box::new(m20261129_000017_create_audit_events::Migration),
         ]
     }
 }

@@ -23,6 +23,8 @@ pub(crate) async fn init(state: web::Data<AppState>) -> AppService {
 pub struct Call<'a> {
     service: &'a AppService,
     request: test::TestRequest,
+    /// A body that sends these bytes and then nothing, never ending.
+    stalled: Option<&'static [u8]>,
 }
 
 /// What came back.
@@ -78,6 +80,7 @@ impl<'a> Call<'a> {
         Self {
             service,
             request: test::TestRequest::default().method(method).uri(path),
+            stalled: None,
         }
     }
 
@@ -107,12 +110,36 @@ impl<'a> Call<'a> {
         self
     }
 
+    /// A JSON body that starts with `first` and then stalls, as a slow or stuck client sends.
+    pub fn stalled_body(mut self, first: &'static [u8]) -> Self {
+        self.request = self
+            .request
+            .insert_header(("content-type", "application/json"));
+        self.stalled = Some(first);
+        self
+    }
+
     pub async fn send(self) -> Reply {
-        let response = self
-            .service
-            .call(self.request.to_request())
-            .await
-            .expect("the application answers every request with a response");
+        let mut request = self.request.to_request();
+        if let Some(first) = self.stalled {
+            use futures_util::StreamExt;
+            let stream = futures_util::stream::once(async move {
+                Ok::<_, actix_http::error::PayloadError>(actix_web::web::Bytes::from_static(first))
+            })
+            .chain(futures_util::stream::pending());
+            let payload: actix_http::BoxedPayloadStream = Box::pin(stream);
+            request = request
+                .replace_payload(actix_http::Payload::from(payload))
+                .0;
+        }
+        // An error the application returns is answered by the server from it, as here.
+        let response = match self.service.call(request).await {
+            Ok(response) => response,
+            Err(error) => {
+                let request = test::TestRequest::default().to_http_request();
+                ServiceResponse::new(request, error.error_response())
+            }
+        };
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let bytes = test::read_body(response).await;

@@ -130,15 +130,24 @@ impl TestApp {
     /// Another instance of the service on the same database: its own pool, its own tenant
     /// cache, the same clock.
     pub async fn another_instance(&self) -> Instance {
+        self.another_instance_with(api::base::state::Limits::default())
+            .await
+    }
+
+    /// As [`TestApp::another_instance`], with other time limits.
+    pub async fn another_instance_with(&self, limits: api::base::state::Limits) -> Instance {
         let db = api::data::db::connect(&self.url)
             .await
             .expect("connecting another instance");
-        let state = web::Data::new(AppState::new(
-            db,
-            JwtKeys::from_args(&self.args).expect("test JWT configuration"),
-            self.clock.clone(),
-            std::time::Duration::from_secs(60),
-        ));
+        let state = web::Data::new(
+            AppState::new(
+                db,
+                JwtKeys::from_args(&self.args).expect("test JWT configuration"),
+                self.clock.clone(),
+                std::time::Duration::from_secs(60),
+            )
+            .with_limits(limits),
+        );
         Instance {
             service: http::init(state).await,
         }

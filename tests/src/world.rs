@@ -131,7 +131,8 @@ impl World {
     /// Which resource kind a reference field points to.
     pub fn kind_of_reference(field: &str) -> Option<&'static str> {
         Some(match field {
-            "patient_id" => "patients",
+            // The audit trail's filter: any resource; the patient stands for them.
+            "patient_id" | "resource_id" => "patients",
             "ordering_provider_id"
             | "prescriber_id"
             | "primary_surgeon_id"

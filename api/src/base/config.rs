@@ -69,6 +69,18 @@ pub struct ServeArgs {
     /// request). A change through this instance is seen at once; through another, within this.
     #[arg(long, env = "TENANT_CACHE_TTL_MS", default_value_t = 2000)]
     pub tenant_cache_ttl_ms: u64,
+    /// Seconds a client may take to send its request headers (then the connection is closed).
+    #[arg(long, env = "HEADER_TIMEOUT_SECONDS", default_value_t = 5)]
+    pub header_timeout_seconds: u64,
+    /// Seconds a client may take to send a whole body (then 408).
+    #[arg(long, env = "BODY_TIMEOUT_SECONDS", default_value_t = 10)]
+    pub body_timeout_seconds: u64,
+    /// Seconds a request may run (then it is abandoned, its transaction rolled back, and 503).
+    #[arg(long, env = "REQUEST_TIMEOUT_SECONDS", default_value_t = 30)]
+    pub request_timeout_seconds: u64,
+    /// Open connections per worker; past it new connections wait to be accepted.
+    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 1000)]
+    pub max_connections: usize,
     #[command(flatten)]
     pub jwt: JwtArgs,
 }

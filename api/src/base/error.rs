@@ -33,6 +33,9 @@ pub enum ProblemCode {
     MalformedJson,
     /// 400: a JSON object of the body names the same key twice.
     DuplicateKey,
+    /// 400: an `Idempotency-Key` header that is empty, longer than 255 characters or not
+    /// printable ASCII.
+    InvalidIdempotencyKey,
     /// 400: the body could not be read.
     UnreadableBody,
     /// 401: no bearer token.
@@ -50,8 +53,12 @@ pub enum ProblemCode {
     NoRoute,
     /// 405: the path exists, the method does not (`Allow` lists those it has).
     MethodNotAllowed,
+    /// 408: the body did not arrive within the time limit.
+    RequestTimeout,
     /// 409: a resource with these unique values exists.
     Duplicate,
+    /// 409: the first request with this `Idempotency-Key` is still running; retry shortly.
+    IdempotencyKeyInUse,
     /// 409: a patient with this MRN exists.
     DuplicateMrn,
     /// 409: a provider with this NPI exists.

@@ -3,6 +3,7 @@
 
 pub mod clock;
 pub mod config;
+pub mod context;
 pub mod error;
 pub mod state;
 pub mod telemetry;

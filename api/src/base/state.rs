@@ -20,6 +20,27 @@ pub struct AppState {
     pub clock: SharedClock,
     /// Tenants recently read, so that a request does not cost a statement for its tenant.
     pub tenants: TenantCache,
+    /// How long a client may take to send a body, and a handler to answer.
+    pub limits: Limits,
+}
+
+/// Time limits on a request, so that a slow or stuck client cannot hold the service.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Reading a whole body; a client slower than this gets 408.
+    pub body_read: Duration,
+    /// A handler's whole run; past it the request is abandoned (its transaction rolled back)
+    /// and answered 503.
+    pub handler: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            body_read: Duration::from_secs(10),
+            handler: Duration::from_secs(30),
+        }
+    }
 }
 
 impl AppState {
@@ -30,7 +51,14 @@ impl AppState {
             jwt,
             clock,
             tenants: TenantCache::new(ttl),
+            limits: Limits::default(),
         }
+    }
+
+    /// The same state with other time limits.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
     }
 }
 

@@ -10,11 +10,13 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
-    DbErr, EntityTrait, QueryFilter, Select,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectOptions, ConnectionTrait, Database,
+    DatabaseConnection, DbErr, EntityTrait, IntoActiveModel, QueryFilter, Select,
+    TransactionSession, TransactionTrait,
 };
 use uuid::Uuid;
 
+use super::audit::{self, Action};
 use super::constraints;
 use crate::base::error::{Error, ProblemCode};
 
@@ -106,11 +108,44 @@ where
     }
 }
 
-/// Writes a merge patch of `model`: `changes` and `updated_at` = `at`, as the compare-and-set of
-/// [`update_versioned`]; on success `model` carries the new instant and version.
+/// Inserts a new row of the tenant and records its creation in the audit trail, in one
+/// transaction (a savepoint when `db` is one already).
+pub async fn insert_audited<A, C>(
+    db: &C,
+    tenant_id: Uuid,
+    at: DateTime<Utc>,
+    row: A,
+) -> Result<<A::Entity as EntityTrait>::Model, Error>
+where
+    A: ActiveModelTrait + ActiveModelBehavior + Send,
+    A::Entity: TenantOwned,
+    <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+    C: ConnectionTrait + TransactionTrait,
+{
+    let txn = db.begin().await?;
+    let model = row.insert(&txn).await?;
+    audit::record(
+        &txn,
+        tenant_id,
+        at,
+        Action::Create,
+        &resource_type::<A::Entity>(),
+        <A::Entity as TenantOwned>::id_of(&model),
+        audit::created(&model),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Writes a merge patch of a row: `changes` and `updated_at` = `at`, as the compare-and-set of
+/// [`update_versioned`] on the version `before` was read at, with the fields that changed from
+/// `before` in the audit trail, in one transaction (a savepoint when `db` is one already). On
+/// success `model` (the row with the patch merged) carries the new instant and version.
 pub async fn save_patch<E, A, C>(
     db: &C,
     tenant_id: Uuid,
+    before: &E::Model,
     model: &mut E::Model,
     if_match: bool,
     at: DateTime<Utc>,
@@ -119,44 +154,61 @@ pub async fn save_patch<E, A, C>(
 where
     E: TenantOwned,
     A: ActiveModelTrait<Entity = E>,
-    C: ConnectionTrait,
+    C: ConnectionTrait + TransactionTrait,
 {
+    let changed = audit::changed(before, &changes);
     changes.set(E::updated_at_column(), at.into());
-    update_versioned(
-        db,
-        tenant_id,
-        E::id_of(model),
-        E::version_of(model),
-        if_match,
-        changes,
-    )
-    .await?;
+    let (id, version) = (E::id_of(before), E::version_of(before));
+    let txn = db.begin().await?;
+    update_versioned(&txn, tenant_id, id, version, if_match, changes).await?;
+    let resource = resource_type::<E>();
+    audit::record(&txn, tenant_id, at, Action::Update, &resource, id, changed).await?;
+    txn.commit().await?;
     E::touch(model, at);
     Ok(())
 }
 
-/// Deletes row `id` if it is still at `version` (see [`update_versioned`]). When other rows
-/// still refer to it, the answer is the referring constraint's 409 (SQLite names no constraint
-/// for a foreign key: then it is `E`'s own "still referred to" answer).
-pub async fn delete_versioned<E: TenantOwned, C: ConnectionTrait>(
+/// Deletes `model` if it is still at its version (see [`update_versioned`]), with its last
+/// values in the audit trail. When other rows still refer to it, the answer is the referring
+/// constraint's 409 (SQLite names no constraint for a foreign key: then it is `E`'s own "still
+/// referred to" answer).
+pub async fn delete_versioned<E: TenantOwned, C: ConnectionTrait + TransactionTrait>(
     db: &C,
     tenant_id: Uuid,
-    id: Uuid,
-    version: i32,
+    model: &E::Model,
+    at: DateTime<Utc>,
     if_match: bool,
 ) -> Result<(), Error> {
+    let (id, version) = (E::id_of(model), E::version_of(model));
+    let txn = db.begin().await?;
     let result = E::delete_many()
         .filter(E::tenant_column().eq(tenant_id))
         .filter(E::id_column().eq(id))
         .filter(E::version_column().eq(version))
-        .exec(db)
+        .exec(&txn)
         .await
         .map_err(|error| constraints::classify(error, E::referenced()))?;
-    if result.rows_affected == 1 {
-        Ok(())
-    } else {
-        Err(lost_race(if_match, version))
+    if result.rows_affected != 1 {
+        return Err(lost_race(if_match, version));
     }
+    let resource = resource_type::<E>();
+    audit::record(
+        &txn,
+        tenant_id,
+        at,
+        Action::Delete,
+        &resource,
+        id,
+        audit::deleted(model),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The name of `E` in the audit trail: `lab_order`, `insurance_coverage`…
+pub fn resource_type<E: TenantOwned>() -> String {
+    E::NAME.replace(' ', "_")
 }
 
 fn lost_race(if_match: bool, version: i32) -> Error {

@@ -1,34 +1,70 @@
 //! Shape checks for domain values (codes, identifiers, zones), used by request types through `validator`'s `custom`
 //! attribute. Each returns a `ValidationError` whose code is stable and whose message says what
-//! is expected.
+//! is expected: `length` when the value is longer than any value of its kind can be (the
+//! `maxLength` the document publishes), else the kind's own code (`icd10`, `ndc`…).
+//!
+//! The schemas of list items (`DiagnosisCode`, `ProcedureCode`…) are here too, beside the
+//! patterns and bounds they publish.
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use regex::Regex;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use validator::ValidationError;
 
 static TENANT_CODE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[A-Z0-9]{2,16}$").expect("a valid pattern"));
+
 /// ICD-10-CM: a letter (not U), a digit, a digit or letter, then optionally a dot and 1 to 4
 /// digits or letters (`E11.9`, `S72.001A`).
-static ICD10: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[A-TV-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$").expect("a valid pattern")
-});
+pub const ICD10_PATTERN: &str = r"^[A-TV-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$";
+/// The longest ICD-10-CM code (`S72.001A`).
+pub const ICD10_MAX_LENGTH: usize = 8;
+static ICD10: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(ICD10_PATTERN).expect("a valid pattern"));
+
 /// CPT (five digits, or four digits and a letter for category II/III and PLA codes) or HCPCS
 /// level II (a letter A to V and four digits).
+pub const CPT_HCPCS_PATTERN: &str = r"^([0-9]{4}[0-9A-Z]|[A-V][0-9]{4})$";
+/// Every CPT/HCPCS code has five characters.
+pub const CPT_HCPCS_MAX_LENGTH: usize = 5;
 static CPT_HCPCS: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^([0-9]{4}[0-9A-Z]|[A-V][0-9]{4})$").expect("a valid pattern"));
+    LazyLock::new(|| Regex::new(CPT_HCPCS_PATTERN).expect("a valid pattern"));
+
 /// NDC: 10 or 11 digits, bare or in the 4-4-2, 5-3-2, 5-4-1 or 5-4-2 segment forms.
-static NDC: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^([0-9]{10,11}|[0-9]{4}-[0-9]{4}-[0-9]{2}|[0-9]{5}-[0-9]{3}-[0-9]{2}|[0-9]{5}-[0-9]{4}-[0-9]{1,2})$")
-        .expect("a valid pattern")
-});
+pub const NDC_PATTERN: &str = r"^([0-9]{10,11}|[0-9]{4}-[0-9]{4}-[0-9]{2}|[0-9]{5}-[0-9]{3}-[0-9]{2}|[0-9]{5}-[0-9]{4}-[0-9]{1,2})$";
+/// The longest NDC: 5-4-2 with its dashes (`12345-6789-01`).
+pub const NDC_MAX_LENGTH: usize = 13;
+static NDC: LazyLock<Regex> = LazyLock::new(|| Regex::new(NDC_PATTERN).expect("a valid pattern"));
+
+/// An NPI has 10 digits.
+pub const NPI_MAX_LENGTH: usize = 10;
+
+/// A SHA-256 digest has 64 hexadecimal digits.
+pub const SHA256_MAX_LENGTH: usize = 64;
+/// The longest time zone name kept (the tenant column's size; IANA names are far shorter).
+pub const TIME_ZONE_MAX_LENGTH: usize = 64;
+/// The longest name of a template's required document (a document's title holds as much).
+pub const REQUIRED_DOCUMENT_MAX_LENGTH: usize = 300;
 
 fn error(code: &'static str, message: &'static str) -> ValidationError {
     let mut error = ValidationError::new(code);
     error.message = Some(Cow::Borrowed(message));
     error
+}
+
+/// `length` when `value` has more than `max` characters (characters, not bytes, as
+/// `validator`'s own `length` counts).
+fn at_most(value: &str, max: usize) -> Result<(), ValidationError> {
+    if value.chars().count() > max {
+        let mut error = ValidationError::new("length");
+        error.add_param(Cow::Borrowed("max"), &max);
+        error.message = Some(Cow::Owned(format!("must be at most {max} characters long")));
+        return Err(error);
+    }
+    Ok(())
 }
 
 /// A tenant code: `^[A-Z0-9]{2,16}$`.
@@ -47,6 +83,7 @@ pub fn not_blank(value: &str) -> Result<(), ValidationError> {
 /// A US National Provider Identifier: 10 digits whose Luhn check over `80840` followed by the
 /// 10 digits holds (e.g. `1234567893`).
 pub fn npi(value: &str) -> Result<(), ValidationError> {
+    at_most(value, NPI_MAX_LENGTH)?;
     let invalid = || error("npi", "must be a 10-digit NPI with a valid check digit");
     if value.len() != 10 || !value.bytes().all(|b| b.is_ascii_digit()) {
         return Err(invalid());
@@ -76,6 +113,7 @@ pub fn npi(value: &str) -> Result<(), ValidationError> {
 
 /// An ICD-10-CM diagnosis code such as `E11.9`.
 pub fn icd10(value: &str) -> Result<(), ValidationError> {
+    at_most(value, ICD10_MAX_LENGTH)?;
     if ICD10.is_match(value) {
         Ok(())
     } else {
@@ -85,6 +123,7 @@ pub fn icd10(value: &str) -> Result<(), ValidationError> {
 
 /// A CPT or HCPCS procedure code: five characters such as `70553` or `J1745`.
 pub fn cpt_hcpcs(value: &str) -> Result<(), ValidationError> {
+    at_most(value, CPT_HCPCS_MAX_LENGTH)?;
     if CPT_HCPCS.is_match(value) {
         Ok(())
     } else {
@@ -97,6 +136,7 @@ pub fn cpt_hcpcs(value: &str) -> Result<(), ValidationError> {
 
 /// An NDC number: 10 or 11 digits, with or without dashes.
 pub fn ndc(value: &str) -> Result<(), ValidationError> {
+    at_most(value, NDC_MAX_LENGTH)?;
     if NDC.is_match(value) {
         Ok(())
     } else {
@@ -112,7 +152,7 @@ pub fn ndc(value: &str) -> Result<(), ValidationError> {
 pub fn each_code(
     field: &str,
     codes: &[String],
-    check: fn(&str) -> Result<(), ValidationError>,
+    check: impl Fn(&str) -> Result<(), ValidationError>,
 ) -> Result<(), crate::base::error::Error> {
     let errors: Vec<crate::base::error::FieldError> = codes
         .iter()
@@ -134,8 +174,19 @@ pub fn each_code(
     }
 }
 
+/// Checks that every text of a list has at most `max` characters; the errors name each long
+/// element (`required_documents[1]`, code `length`).
+pub fn each_at_most(
+    field: &str,
+    values: &[String],
+    max: usize,
+) -> Result<(), crate::base::error::Error> {
+    each_code(field, values, |value| at_most(value, max))
+}
+
 /// A SHA-256 digest: 64 lower-case hexadecimal digits.
 pub fn sha256(value: &str) -> Result<(), ValidationError> {
+    at_most(value, SHA256_MAX_LENGTH)?;
     if value.len() == 64
         && value
             .bytes()
@@ -149,12 +200,64 @@ pub fn sha256(value: &str) -> Result<(), ValidationError> {
 
 /// An IANA time zone name known to the tz database (e.g. `America/New_York`).
 pub fn time_zone(value: &str) -> Result<(), ValidationError> {
+    at_most(value, TIME_ZONE_MAX_LENGTH)?;
     value.parse::<chrono_tz::Tz>().map(|_| ()).map_err(|_| {
         error(
             "time_zone",
             "must be an IANA time zone such as Europe/Berlin",
         )
     })
+}
+
+/// Declares the schema of a string list item: a type that only stands for the item in the
+/// OpenAPI document (`#[schema(value_type = Vec<DiagnosisCode>)]`), the list itself staying
+/// `Vec<String>` (its items are checked by [`each_code`]).
+macro_rules! item_schema {
+    ($(#[doc = $doc:literal])+ $name:ident, max_length = $max:expr $(, pattern = $pattern:expr)?) => {
+        $(#[doc = $doc])+
+        #[derive(Debug)]
+        pub struct $name;
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> RefOr<Schema> {
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .description(Some(
+                        [$($doc),+].map(str::trim).join(" "),
+                    ))
+                    .max_length(Some($max))
+                    $(.pattern(Some($pattern)))?
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {
+            fn name() -> Cow<'static, str> {
+                Cow::Borrowed(stringify!($name))
+            }
+        }
+    };
+}
+
+item_schema! {
+    /// An ICD-10-CM diagnosis code such as `E11.9`.
+    DiagnosisCode, max_length = ICD10_MAX_LENGTH, pattern = ICD10_PATTERN
+}
+
+item_schema! {
+    /// A CPT or HCPCS procedure code such as `70553` or `J1745`.
+    ProcedureCode, max_length = CPT_HCPCS_MAX_LENGTH, pattern = CPT_HCPCS_PATTERN
+}
+
+item_schema! {
+    /// A CPT or HCPCS procedure code such as `70553`; for a PHARMACY request, an NDC number
+    /// such as `0002-8215-01` (10 or 11 digits, with or without dashes).
+    ProcedureOrNdcCode, max_length = NDC_MAX_LENGTH
+}
+
+item_schema! {
+    /// The name of a document the payer asks for, such as `Prior CT report`.
+    RequiredDocument, max_length = REQUIRED_DOCUMENT_MAX_LENGTH
 }
 
 #[cfg(test)]
@@ -204,6 +307,31 @@ mod tests {
         for bad in ["0002-8215-0", "000282150", "000282150123", "0002_8215_01"] {
             assert!(ndc(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn too_long_is_length() {
+        let code = |result: Result<(), ValidationError>| result.expect_err("refused").code;
+        // The longest value of each kind passes; one character more is `length`.
+        assert!(icd10("S72.001A").is_ok());
+        assert_eq!(code(icd10("S72.001AB")), "length");
+        assert!(cpt_hcpcs("J1745").is_ok());
+        assert_eq!(code(cpt_hcpcs("J17450")), "length");
+        assert!(ndc("12345-6789-01").is_ok());
+        assert_eq!(code(ndc("12345-6789-012")), "length");
+        assert_eq!(code(npi("12345678931")), "length");
+        assert!(sha256(&"a".repeat(64)).is_ok());
+        assert_eq!(code(sha256(&"a".repeat(65))), "length");
+        assert_eq!(code(time_zone(&"A".repeat(65))), "length");
+        // Characters, not bytes.
+        assert!(at_most(&"é".repeat(300), REQUIRED_DOCUMENT_MAX_LENGTH).is_ok());
+        assert_eq!(
+            code(at_most(&"é".repeat(301), REQUIRED_DOCUMENT_MAX_LENGTH)),
+            "length"
+        );
+        // Shorter but malformed values keep their own code.
+        assert_eq!(code(icd10("E11.")), "icd10");
+        assert_eq!(code(npi("1234567890")), "npi");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     approval_communication as communication, approval_document as document, approval_request,
 };
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -16,6 +16,7 @@ use validator::Validate;
 
 use super::created;
 use crate::base::state::AppState;
+use crate::data::audit::{self, Action};
 use crate::data::db::find_in_tenant;
 use crate::domain::validate::not_blank;
 use crate::http::problems::*;
@@ -127,11 +128,13 @@ pub struct CreateCommunication {
     pub channel: Channel,
     pub direction: Direction,
     #[validate(length(min = 1, max = 200), custom(function = "not_blank"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub contact_name: Option<String>,
     #[validate(length(min = 1, max = 4000), custom(function = "not_blank"))]
     #[schema(min_length = 1, max_length = 4000)]
     pub summary: String,
     #[validate(length(min = 1, max = 2000), custom(function = "not_blank"))]
+    #[schema(min_length = 1, max_length = 2000)]
     pub outcome: Option<String>,
     pub follow_up_date: Option<NaiveDate>,
 }
@@ -189,7 +192,7 @@ pub struct CreateDocument {
     pub reference: String,
     /// 64 hexadecimal digits.
     #[validate(custom(function = "crate::domain::validate::sha256"))]
-    #[schema(pattern = "^[0-9a-f]{64}$")]
+    #[schema(max_length = 64, pattern = "^[0-9a-f]{64}$")]
     pub sha256: Option<String>,
 }
 
@@ -254,6 +257,7 @@ pub async fn create_approval_communication(
     let request = request_of(&caller, &state, *id).await?;
     caller.require(Permission::Coordinate)?;
     let body = body.parse()?;
+    let txn = state.db.begin().await?;
     let model = communication::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(request.tenant_id),
@@ -267,8 +271,19 @@ pub async fn create_approval_communication(
         author: Set(caller.user.clone()),
         created_at: Set(caller.now),
     }
-    .insert(&state.db)
+    .insert(&txn)
     .await?;
+    audit::record(
+        &txn,
+        caller.tenant_id(),
+        caller.now,
+        Action::Create,
+        "approval_communication",
+        model.id,
+        audit::created(&model),
+    )
+    .await?;
+    txn.commit().await?;
     let location = format!("/api/v1/approval-requests/{}/communications", request.id);
     Ok(created(location, 1, &CommunicationView::from(model)))
 }
@@ -328,6 +343,7 @@ pub async fn create_approval_document(
     let request = request_of(&caller, &state, *id).await?;
     caller.require(Permission::AddDocuments)?;
     let body = body.parse()?;
+    let txn = state.db.begin().await?;
     let model = document::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(request.tenant_id),
@@ -339,8 +355,19 @@ pub async fn create_approval_document(
         author: Set(caller.user.clone()),
         created_at: Set(caller.now),
     }
-    .insert(&state.db)
+    .insert(&txn)
     .await?;
+    audit::record(
+        &txn,
+        caller.tenant_id(),
+        caller.now,
+        Action::Create,
+        "approval_document",
+        model.id,
+        audit::created(&model),
+    )
+    .await?;
+    txn.commit().await?;
     let location = format!("/api/v1/approval-requests/{}/documents", request.id);
     Ok(created(location, 1, &DocumentView::from(model)))
 }

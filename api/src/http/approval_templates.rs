@@ -4,7 +4,7 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use entity::approval_template;
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -14,10 +14,13 @@ use validator::Validate;
 use super::{created, delete_one, location, ok, read_one};
 use crate::base::error::Error;
 use crate::base::state::AppState;
-use crate::data::db::{find_in_tenant, save_patch, scoped};
+use crate::data::db::{find_in_tenant, insert_audited, save_patch, scoped};
 use crate::domain::approval::prefill::stored_list;
 use crate::domain::approval::values::RequestType;
-use crate::domain::validate::{cpt_hcpcs, each_code, ndc, not_blank};
+use crate::domain::validate::{
+    ProcedureOrNdcCode, REQUIRED_DOCUMENT_MAX_LENGTH, RequiredDocument, cpt_hcpcs, each_at_most,
+    each_code, ndc, not_blank,
+};
 use crate::http::problems::*;
 use crate::request::auth::{Caller, Permission};
 use crate::request::extract::{IfMatch, Query, ValidJson};
@@ -98,17 +101,23 @@ pub struct CreateTemplate {
     pub name: String,
     pub request_type: RequestType,
     #[validate(length(min = 1, max = 200), custom(function = "not_blank"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub payer_name: Option<String>,
-    /// CPT/HCPCS codes, or NDC numbers for PHARMACY.
+    /// Up to 30 CPT/HCPCS codes, or NDC numbers for PHARMACY.
     #[serde(default)]
     #[validate(length(max = 30))]
+    #[schema(value_type = Vec<ProcedureOrNdcCode>, max_items = 30)]
     pub procedure_codes: Vec<String>,
     #[validate(length(min = 1, max = 2000), custom(function = "not_blank"))]
+    #[schema(min_length = 1, max_length = 2000)]
     pub service_description: Option<String>,
     #[validate(length(min = 1, max = 4000), custom(function = "not_blank"))]
+    #[schema(min_length = 1, max_length = 4000)]
     pub clinical_justification: Option<String>,
+    /// Up to 30 documents the payer asks for.
     #[serde(default)]
     #[validate(length(max = 30))]
+    #[schema(value_type = Vec<RequiredDocument>, max_items = 30)]
     pub required_documents: Vec<String>,
     #[validate(range(min = 1, max = 365))]
     #[schema(minimum = 1, maximum = 365)]
@@ -124,30 +133,30 @@ pub struct CreateTemplate {
 pub struct UpdateTemplate {
     #[serde(default, with = "::serde_with::rust::double_option")]
     #[validate(length(min = 1, max = 200), custom(function = "not_blank"))]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
     pub name: Option<Option<String>>,
     #[serde(default, with = "::serde_with::rust::double_option")]
     #[schema(value_type = Option<RequestType>)]
     pub request_type: Option<Option<RequestType>>,
     #[serde(default, with = "::serde_with::rust::double_option")]
     #[validate(length(min = 1, max = 200), custom(function = "not_blank"))]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
     pub payer_name: Option<Option<String>>,
     #[serde(default, with = "::serde_with::rust::double_option")]
     #[validate(length(max = 30))]
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(value_type = Option<Vec<ProcedureOrNdcCode>>, max_items = 30)]
     pub procedure_codes: Option<Option<Vec<String>>>,
     #[serde(default, with = "::serde_with::rust::double_option")]
     #[validate(length(min = 1, max = 2000), custom(function = "not_blank"))]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 2000)]
     pub service_description: Option<Option<String>>,
     #[serde(default, with = "::serde_with::rust::double_option")]
     #[validate(length(min = 1, max = 4000), custom(function = "not_blank"))]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 4000)]
     pub clinical_justification: Option<Option<String>>,
     #[serde(default, with = "::serde_with::rust::double_option")]
     #[validate(length(max = 30))]
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(value_type = Option<Vec<RequiredDocument>>, max_items = 30)]
     pub required_documents: Option<Option<Vec<String>>>,
     #[serde(default, with = "::serde_with::rust::double_option")]
     #[validate(range(min = 1, max = 365))]
@@ -185,6 +194,15 @@ fn check_codes(request_type: &str, codes: &[String]) -> Result<(), Error> {
         } else {
             cpt_hcpcs
         },
+    )
+}
+
+/// Each required document's name holds in [`REQUIRED_DOCUMENT_MAX_LENGTH`] characters.
+fn check_documents(documents: &[String]) -> Result<(), Error> {
+    each_at_most(
+        "required_documents",
+        documents,
+        REQUIRED_DOCUMENT_MAX_LENGTH,
     )
 }
 
@@ -258,25 +276,30 @@ pub async fn create_approval_template(
     caller.require(Permission::Admin)?;
     let body = body.parse()?;
     check_codes(body.request_type.as_ref(), &body.procedure_codes)?;
+    check_documents(&body.required_documents)?;
     let now = caller.now;
     let trim = |s: Option<String>| s.map(|s| s.trim().to_owned());
-    let model = approval_template::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(caller.tenant_id()),
-        name: Set(body.name.trim().to_owned()),
-        request_type: Set(body.request_type.as_ref().to_owned()),
-        payer_name: Set(trim(body.payer_name)),
-        procedure_codes: Set(serde_json::Value::from(body.procedure_codes)),
-        service_description: Set(trim(body.service_description)),
-        clinical_justification: Set(trim(body.clinical_justification)),
-        required_documents: Set(serde_json::Value::from(body.required_documents)),
-        typical_turnaround_days: Set(body.typical_turnaround_days),
-        is_active: Set(body.is_active.unwrap_or(true)),
-        created_at: Set(now),
-        updated_at: Set(now),
-        version: Set(1),
-    }
-    .insert(&state.db)
+    let model = insert_audited(
+        &state.db,
+        caller.tenant_id(),
+        caller.now,
+        approval_template::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(caller.tenant_id()),
+            name: Set(body.name.trim().to_owned()),
+            request_type: Set(body.request_type.as_ref().to_owned()),
+            payer_name: Set(trim(body.payer_name)),
+            procedure_codes: Set(serde_json::Value::from(body.procedure_codes)),
+            service_description: Set(trim(body.service_description)),
+            clinical_justification: Set(trim(body.clinical_justification)),
+            required_documents: Set(serde_json::Value::from(body.required_documents)),
+            typical_turnaround_days: Set(body.typical_turnaround_days),
+            is_active: Set(body.is_active.unwrap_or(true)),
+            created_at: Set(now),
+            updated_at: Set(now),
+            version: Set(1),
+        },
+    )
     .await?;
     Ok(created(
         location("approval-templates", model.id),
@@ -327,6 +350,7 @@ pub async fn update_approval_template(
     caller.require(Permission::Admin)?;
     let mut model =
         find_in_tenant::<approval_template::Entity, _>(&state.db, caller.tenant_id(), *id).await?;
+    let before = model.clone();
     let patch = patch.parse()?;
     let with_if_match = if_match.check(model.version)?;
     let mut changes: approval_template::ActiveModel = Default::default();
@@ -345,7 +369,9 @@ pub async fn update_approval_template(
         clinical_justification: optional_text,
     });
     if let Some(value) = patch.required_documents {
-        model.required_documents = serde_json::Value::from(value.unwrap_or_default());
+        let value = value.unwrap_or_default();
+        check_documents(&value)?;
+        model.required_documents = serde_json::Value::from(value);
         changes.required_documents = Set(model.required_documents.clone());
     }
     crate::merge_patch!(patch => model, changes, state, tenant_id; {
@@ -360,6 +386,7 @@ pub async fn update_approval_template(
     save_patch(
         &state.db,
         tenant_id,
+        &before,
         &mut model,
         with_if_match,
         caller.now,

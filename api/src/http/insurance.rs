@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{insurance_info, patient};
 use sea_orm::sea_query::Condition;
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Select, Set, TransactionTrait};
+use sea_orm::{ColumnTrait, QueryFilter, Select, Set, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -15,7 +15,7 @@ use validator::Validate;
 use super::{created, ok};
 use crate::base::error::Error;
 use crate::base::state::AppState;
-use crate::data::db::{delete_versioned, find_in_tenant, save_patch, scoped};
+use crate::data::db::{delete_versioned, find_in_tenant, insert_audited, save_patch, scoped};
 use crate::domain::approval::read_model::{Scope, refresh};
 use crate::domain::validate::not_blank;
 use crate::http::problems::*;
@@ -310,23 +310,27 @@ pub async fn create_insurance(
     let now = caller.now;
     let trim = |s: Option<String>| s.map(|s| s.trim().to_owned());
     let txn = state.db.begin().await?;
-    let model = insurance_info::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(caller.tenant_id()),
-        patient_id: Set(patient.id),
-        payer_name: Set(body.payer_name.trim().to_owned()),
-        payer_id: Set(body.payer_id.trim().to_owned()),
-        plan_name: Set(trim(body.plan_name)),
-        member_id: Set(body.member_id.trim().to_owned()),
-        group_number: Set(trim(body.group_number)),
-        priority: Set(body.priority.as_ref().to_owned()),
-        effective_date: Set(body.effective_date),
-        termination_date: Set(body.termination_date),
-        created_at: Set(now),
-        updated_at: Set(now),
-        version: Set(1),
-    }
-    .insert(&txn)
+    let model = insert_audited(
+        &txn,
+        caller.tenant_id(),
+        caller.now,
+        insurance_info::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(caller.tenant_id()),
+            patient_id: Set(patient.id),
+            payer_name: Set(body.payer_name.trim().to_owned()),
+            payer_id: Set(body.payer_id.trim().to_owned()),
+            plan_name: Set(trim(body.plan_name)),
+            member_id: Set(body.member_id.trim().to_owned()),
+            group_number: Set(trim(body.group_number)),
+            priority: Set(body.priority.as_ref().to_owned()),
+            effective_date: Set(body.effective_date),
+            termination_date: Set(body.termination_date),
+            created_at: Set(now),
+            updated_at: Set(now),
+            version: Set(1),
+        },
+    )
     .await?;
     refresh(
         &txn,
@@ -393,6 +397,7 @@ pub async fn update_insurance(
     caller.require(Permission::WriteClinical)?;
     let (patient_id, coverage_id) = path.into_inner();
     let mut model = find_coverage(&state, &caller, patient_id, coverage_id).await?;
+    let before = model.clone();
     let patch = patch.parse()?;
     let with_if_match = if_match.check(model.version)?;
     let mut changes: insurance_info::ActiveModel = Default::default();
@@ -413,6 +418,7 @@ pub async fn update_insurance(
     save_patch(
         &txn,
         tenant_id,
+        &before,
         &mut model,
         with_if_match,
         caller.now,
@@ -460,8 +466,8 @@ pub async fn delete_insurance(
     delete_versioned::<insurance_info::Entity, _>(
         &txn,
         caller.tenant_id(),
-        model.id,
-        model.version,
+        &model,
+        caller.now,
         with_if_match,
     )
     .await?;

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use entity::medication;
 use sea_orm::sea_query::Condition;
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ColumnTrait, QueryFilter, Set, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -14,7 +14,7 @@ use validator::Validate;
 
 use super::{created, location, ok, read_one};
 use crate::base::state::AppState;
-use crate::data::db::{find_in_tenant, save_patch, scoped};
+use crate::data::db::{find_in_tenant, insert_audited, save_patch, scoped};
 use crate::domain::approval::read_model::{Scope, refresh};
 use crate::domain::validate::not_blank;
 use crate::http::problems::*;
@@ -109,7 +109,11 @@ pub struct CreateMedication {
     pub generic_name: Option<String>,
     /// 10 or 11 digits, with or without dashes.
     #[validate(custom(function = "crate::domain::validate::ndc"))]
-    #[schema(example = "0074-0554-02")]
+    #[schema(
+        example = "0074-0554-02",
+        max_length = 13,
+        pattern = "^([0-9]{10,11}|[0-9]{4}-[0-9]{4}-[0-9]{2}|[0-9]{5}-[0-9]{3}-[0-9]{2}|[0-9]{5}-[0-9]{4}-[0-9]{1,2})$"
+    )]
     pub ndc_number: String,
     pub formulary_status: FormularyStatus,
     #[serde(default)]
@@ -131,7 +135,7 @@ pub struct UpdateMedication {
     pub generic_name: Option<Option<String>>,
     #[serde(default, with = "::serde_with::rust::double_option")]
     #[validate(custom(function = "crate::domain::validate::ndc"))]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 13, pattern = "^([0-9]{10,11}|[0-9]{4}-[0-9]{4}-[0-9]{2}|[0-9]{5}-[0-9]{3}-[0-9]{2}|[0-9]{5}-[0-9]{4}-[0-9]{1,2})$")]
     pub ndc_number: Option<Option<String>>,
     #[serde(default, with = "::serde_with::rust::double_option")]
     #[schema(value_type = Option<FormularyStatus>)]
@@ -238,19 +242,23 @@ pub async fn create_medication(
     caller.require(Permission::Admin)?;
     let body = body.parse()?;
     let now = caller.now;
-    let model = medication::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(caller.tenant_id()),
-        display_name: Set(body.display_name.trim().to_owned()),
-        generic_name: Set(body.generic_name.map(|g| g.trim().to_owned())),
-        ndc_number: Set(body.ndc_number),
-        formulary_status: Set(body.formulary_status.as_ref().to_owned()),
-        is_controlled_substance: Set(body.is_controlled_substance),
-        created_at: Set(now),
-        updated_at: Set(now),
-        version: Set(1),
-    }
-    .insert(&state.db)
+    let model = insert_audited(
+        &state.db,
+        caller.tenant_id(),
+        caller.now,
+        medication::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(caller.tenant_id()),
+            display_name: Set(body.display_name.trim().to_owned()),
+            generic_name: Set(body.generic_name.map(|g| g.trim().to_owned())),
+            ndc_number: Set(body.ndc_number),
+            formulary_status: Set(body.formulary_status.as_ref().to_owned()),
+            is_controlled_substance: Set(body.is_controlled_substance),
+            created_at: Set(now),
+            updated_at: Set(now),
+            version: Set(1),
+        },
+    )
     .await?;
     Ok(created(
         location("medications", model.id),
@@ -301,6 +309,7 @@ pub async fn update_medication(
     caller.require(Permission::Admin)?;
     let mut model =
         find_in_tenant::<medication::Entity, _>(&state.db, caller.tenant_id(), *id).await?;
+    let before = model.clone();
     let patch = patch.parse()?;
     let with_if_match = if_match.check(model.version)?;
     let mut changes: medication::ActiveModel = Default::default();
@@ -318,6 +327,7 @@ pub async fn update_medication(
     save_patch(
         &txn,
         tenant_id,
+        &before,
         &mut model,
         with_if_match,
         caller.now,

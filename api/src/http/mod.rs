@@ -21,6 +21,7 @@ use crate::request::problem::ApiError;
 pub mod approval_companions;
 pub mod approval_requests;
 pub mod approval_templates;
+pub mod audit_events;
 pub mod health;
 pub mod insurance;
 pub mod medications;
@@ -52,6 +53,7 @@ pub fn configure(config: &mut ServiceConfig) {
             approval_templates::configure(api);
             work_queue::configure(api);
             reports::configure(api);
+            audit_events::configure(api);
         }));
 }
 
@@ -189,7 +191,14 @@ pub async fn delete_one<E: TenantOwned>(
     let model = find_in_tenant::<E, _>(&state.db, caller.tenant_id(), id).await?;
     let version = E::version_of(&model);
     let with_if_match = if_match.check(version)?;
-    delete_versioned::<E, _>(&state.db, caller.tenant_id(), id, version, with_if_match).await?;
+    delete_versioned::<E, _>(
+        &state.db,
+        caller.tenant_id(),
+        &model,
+        caller.now,
+        with_if_match,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

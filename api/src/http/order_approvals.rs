@@ -26,7 +26,7 @@ use crate::domain::approval::service::{
 };
 use crate::domain::approval::values::{InitialStatus, RequestPriority, RequestType};
 use crate::domain::orders::OrderKind;
-use crate::domain::validate::not_blank;
+use crate::domain::validate::{DiagnosisCode, ProcedureOrNdcCode, not_blank};
 use crate::http::problems::*;
 use crate::request::auth::{Caller, Permission};
 use crate::request::extract::{Query, ValidJsonOrEmpty};
@@ -56,12 +56,18 @@ pub fn configure(config: &mut ServiceConfig) {
 #[schema(example = json!({"status": "DRAFT", "clinical_justification": "Failed two courses of triptans; new focal aura"}))]
 pub struct CreateFromOrder {
     #[validate(length(min = 1, max = 2000), custom(function = "not_blank"))]
+    #[schema(min_length = 1, max_length = 2000)]
     pub service_description: Option<String>,
+    /// Up to 30 CPT/HCPCS codes, or NDC numbers for a prescription.
     #[validate(length(max = 30))]
+    #[schema(value_type = Option<Vec<ProcedureOrNdcCode>>, max_items = 30)]
     pub procedure_codes: Option<Vec<String>>,
+    /// Up to 30 ICD-10-CM codes.
     #[validate(length(max = 30))]
+    #[schema(value_type = Option<Vec<DiagnosisCode>>, max_items = 30)]
     pub diagnosis_codes: Option<Vec<String>>,
     #[validate(length(min = 1, max = 4000), custom(function = "not_blank"))]
+    #[schema(min_length = 1, max_length = 4000)]
     pub clinical_justification: Option<String>,
     pub requesting_provider_id: Option<Uuid>,
     pub service_start_date: Option<NaiveDate>,

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::patient;
 use sea_orm::sea_query::Condition;
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -15,7 +15,7 @@ use validator::Validate;
 use super::{created, delete_one, location, ok, read_one};
 use crate::base::error::Error;
 use crate::base::state::AppState;
-use crate::data::db::{find_in_tenant, save_patch, scoped};
+use crate::data::db::{find_in_tenant, insert_audited, save_patch, scoped};
 use crate::domain::validate::not_blank;
 use crate::http::problems::*;
 use crate::request::auth::{Caller, Permission};
@@ -246,19 +246,23 @@ pub async fn create_patient(
     let body = body.parse()?;
     check_birth_date(body.birth_date, caller.today)?;
     let now = caller.now;
-    let model = patient::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(caller.tenant_id()),
-        mrn: Set(body.mrn.trim().to_owned()),
-        given_name: Set(body.given_name.trim().to_owned()),
-        family_name: Set(body.family_name.trim().to_owned()),
-        birth_date: Set(body.birth_date),
-        sex: Set(body.sex.as_ref().to_owned()),
-        created_at: Set(now),
-        updated_at: Set(now),
-        version: Set(1),
-    }
-    .insert(&state.db)
+    let model = insert_audited(
+        &state.db,
+        caller.tenant_id(),
+        caller.now,
+        patient::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(caller.tenant_id()),
+            mrn: Set(body.mrn.trim().to_owned()),
+            given_name: Set(body.given_name.trim().to_owned()),
+            family_name: Set(body.family_name.trim().to_owned()),
+            birth_date: Set(body.birth_date),
+            sex: Set(body.sex.as_ref().to_owned()),
+            created_at: Set(now),
+            updated_at: Set(now),
+            version: Set(1),
+        },
+    )
     .await?;
     Ok(created(
         location("patients", model.id),
@@ -309,6 +313,7 @@ pub async fn update_patient(
     caller.require(Permission::WriteClinical)?;
     let mut model =
         find_in_tenant::<patient::Entity, _>(&state.db, caller.tenant_id(), *id).await?;
+    let before = model.clone();
     let patch = patch.parse()?;
     let with_if_match = if_match.check(model.version)?;
     let mut changes: patient::ActiveModel = Default::default();
@@ -326,6 +331,7 @@ pub async fn update_patient(
     save_patch(
         &state.db,
         tenant_id,
+        &before,
         &mut model,
         with_if_match,
         caller.now,

@@ -6,7 +6,7 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use entity::provider;
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -15,7 +15,7 @@ use validator::Validate;
 
 use super::{created, delete_one, location, ok, read_one};
 use crate::base::state::AppState;
-use crate::data::db::{find_in_tenant, save_patch, scoped};
+use crate::data::db::{find_in_tenant, insert_audited, save_patch, scoped};
 use crate::domain::validate::not_blank;
 use crate::http::problems::*;
 use crate::request::auth::{Caller, Permission};
@@ -103,7 +103,7 @@ pub struct CreateProvider {
     pub name: String,
     /// 10 digits with a valid Luhn check digit (over `80840` + the NPI).
     #[validate(custom(function = "crate::domain::validate::npi"))]
-    #[schema(pattern = "^[0-9]{10}$")]
+    #[schema(max_length = 10, pattern = "^[0-9]{10}$")]
     pub npi: Option<String>,
     #[validate(length(min = 1, max = 64), custom(function = "not_blank"))]
     #[schema(min_length = 1, max_length = 64)]
@@ -122,7 +122,7 @@ pub struct UpdateProvider {
     pub name: Option<Option<String>>,
     #[serde(default, with = "::serde_with::rust::double_option")]
     #[validate(custom(function = "crate::domain::validate::npi"))]
-    #[schema(value_type = Option<String>, pattern = "^[0-9]{10}$")]
+    #[schema(value_type = Option<String>, max_length = 10, pattern = "^[0-9]{10}$")]
     pub npi: Option<Option<String>>,
     #[serde(default, with = "::serde_with::rust::double_option")]
     #[validate(length(min = 1, max = 64), custom(function = "not_blank"))]
@@ -229,18 +229,22 @@ pub async fn create_provider(
     let body = body.parse()?;
     check_identifiers(body.npi.as_ref(), body.licence_number.as_ref())?;
     let now = caller.now;
-    let model = provider::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(caller.tenant_id()),
-        name: Set(body.name.trim().to_owned()),
-        npi: Set(body.npi),
-        licence_number: Set(body.licence_number.map(|l| l.trim().to_owned())),
-        role: Set(body.role.as_ref().to_owned()),
-        created_at: Set(now),
-        updated_at: Set(now),
-        version: Set(1),
-    }
-    .insert(&state.db)
+    let model = insert_audited(
+        &state.db,
+        caller.tenant_id(),
+        caller.now,
+        provider::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(caller.tenant_id()),
+            name: Set(body.name.trim().to_owned()),
+            npi: Set(body.npi),
+            licence_number: Set(body.licence_number.map(|l| l.trim().to_owned())),
+            role: Set(body.role.as_ref().to_owned()),
+            created_at: Set(now),
+            updated_at: Set(now),
+            version: Set(1),
+        },
+    )
     .await?;
     Ok(created(
         location("providers", model.id),
@@ -291,6 +295,7 @@ pub async fn update_provider(
     caller.require(Permission::Admin)?;
     let mut model =
         find_in_tenant::<provider::Entity, _>(&state.db, caller.tenant_id(), *id).await?;
+    let before = model.clone();
     let patch = patch.parse()?;
     let with_if_match = if_match.check(model.version)?;
     let mut changes: provider::ActiveModel = Default::default();
@@ -305,6 +310,7 @@ pub async fn update_provider(
     save_patch(
         &state.db,
         tenant_id,
+        &before,
         &mut model,
         with_if_match,
         caller.now,

@@ -73,7 +73,7 @@ pub struct UpdateTenant {
     pub name: Option<Option<String>>,
     #[serde(default, with = "::serde_with::rust::double_option")]
     #[validate(custom(function = "crate::domain::validate::time_zone"))]
-    #[schema(value_type = Option<String>, example = "Europe/Berlin")]
+    #[schema(value_type = Option<String>, max_length = 64, example = "Europe/Berlin")]
     pub time_zone: Option<Option<String>>,
 }
 
@@ -124,6 +124,7 @@ pub async fn update_tenant(
     caller.require(Permission::Admin)?;
     let patch = patch.parse()?;
     let mut tenant = tenant::Model::clone(&caller.tenant);
+    let before = tenant.clone();
     let with_if_match = if_match.check(tenant.version)?;
     let mut changes: tenant::ActiveModel = Default::default();
     let old_zone = tenant.time_zone.clone();
@@ -142,6 +143,7 @@ pub async fn update_tenant(
     save_patch(
         &txn,
         tenant.id,
+        &before,
         &mut tenant,
         with_if_match,
         caller.now,

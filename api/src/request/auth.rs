@@ -139,6 +139,7 @@ impl FromRequest for Caller {
             let state = state.ok_or_else(|| Error::internal("finding the application state"))?;
             let token = token?;
             let claims = state.jwt.verify(&token)?;
+            crate::base::context::set_actor(&claims.sub);
             let tenant = crate::data::tenants::load(&state, claims.tenant_id)
                 .await?
                 .filter(|tenant| tenant.is_active)

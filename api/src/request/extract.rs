@@ -18,6 +18,7 @@ use super::problem::ApiError;
 use super::strict::{DUPLICATE_KEY, UniqueKeys, date_fields, date_params, is_full_date};
 use crate::base::config::MAX_BODY_BYTES;
 use crate::base::error::{Error, FieldError, ProblemCode};
+use crate::base::state::{AppState, Limits};
 
 /// A JSON body, read when the request arrives but judged only when the handler calls
 /// [`ValidJson::parse`]: after it has checked the caller's role (and, for a PATCH, found the
@@ -85,7 +86,13 @@ impl FromRequest for RawJson {
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<usize>().ok());
-        let mut payload = payload.take();
+        let payload = payload.take();
+        let timeout = req
+            .app_data::<actix_web::web::Data<AppState>>()
+            .map_or_else(
+                || Limits::default().body_read,
+                |state| state.limits.body_read,
+            );
         Box::pin(async move {
             if !is_json {
                 return Ok(RawJson(Err(ApiError::UnsupportedMediaType)));
@@ -95,24 +102,42 @@ impl FromRequest for RawJson {
                     limit: MAX_BODY_BYTES,
                 })));
             }
-            let mut body = BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let Ok(chunk) = chunk else {
-                    return Err(ApiError::bad_request(
-                        ProblemCode::UnreadableBody,
-                        "the body could not be read",
-                    ));
-                };
-                if body.len() + chunk.len() > MAX_BODY_BYTES {
-                    return Ok(RawJson(Err(ApiError::PayloadTooLarge {
-                        limit: MAX_BODY_BYTES,
-                    })));
-                }
-                body.extend_from_slice(&chunk);
+            match read_body(payload, timeout).await {
+                Ok(body) => Ok(RawJson(Ok(body))),
+                // Judged with the body's other faults, after the handler's own checks.
+                Err(too_large @ ApiError::PayloadTooLarge { .. }) => Ok(RawJson(Err(too_large))),
+                Err(error) => Err(error),
             }
-            Ok(RawJson(Ok(body.freeze())))
         })
     }
+}
+
+/// Reads a whole body of at most [`MAX_BODY_BYTES`] within `timeout` (413, 408, or 400 when the
+/// connection broke).
+pub async fn read_body(
+    mut payload: Payload,
+    timeout: std::time::Duration,
+) -> Result<actix_web::web::Bytes, ApiError> {
+    let read = async {
+        let mut body = BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|_| {
+                ApiError::bad_request(ProblemCode::UnreadableBody, "the body could not be read")
+            })?;
+            if body.len() + chunk.len() > MAX_BODY_BYTES {
+                return Err(ApiError::PayloadTooLarge {
+                    limit: MAX_BODY_BYTES,
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body.freeze())
+    };
+    tokio::time::timeout(timeout, read)
+        .await
+        .unwrap_or(Err(ApiError::BodyTimeout {
+            seconds: timeout.as_secs(),
+        }))
 }
 
 /// As [`ValidJson`], but a request without a body (no `Content-Type`, nothing sent) stands for

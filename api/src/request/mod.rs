@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod extract;
+pub mod idempotency;
 pub mod list;
 pub mod problem;
 pub mod strict;

@@ -65,6 +65,12 @@ pub enum ApiError {
     /// 405: the path exists but not with this method; answered with `Allow`.
     #[error("this path answers {allow} only")]
     MethodNotAllowed { allow: String },
+    /// 408: the client took longer than the limit to send its body.
+    #[error("the body took longer than {seconds} s to arrive")]
+    BodyTimeout { seconds: u64 },
+    /// 503: the request ran longer than the limit; it was abandoned and changed nothing.
+    #[error("the request took longer than {seconds} s and was abandoned; nothing was changed")]
+    HandlerTimeout { seconds: u64 },
     /// 413: the body is larger than the limit.
     #[error("the body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
@@ -126,6 +132,8 @@ impl ApiError {
             Self::Forbidden { .. } => ProblemCode::Forbidden,
             Self::NoRoute => ProblemCode::NoRoute,
             Self::MethodNotAllowed { .. } => ProblemCode::MethodNotAllowed,
+            Self::BodyTimeout { .. } => ProblemCode::RequestTimeout,
+            Self::HandlerTimeout { .. } => ProblemCode::ServiceUnavailable,
             Self::PayloadTooLarge { .. } => ProblemCode::PayloadTooLarge,
             Self::UnsupportedMediaType => ProblemCode::UnsupportedMediaType,
             Self::Domain(error) => error.code(),
@@ -166,6 +174,8 @@ impl ResponseError for ApiError {
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::NoRoute => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
+            Self::HandlerTimeout { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Domain(error) => match error {
@@ -196,6 +206,13 @@ impl ResponseError for ApiError {
             }
             Self::MethodNotAllowed { allow } => {
                 response.insert_header((header::ALLOW, allow.as_str()));
+            }
+            Self::BodyTimeout { .. } => {
+                response.insert_header((header::CONNECTION, "close"));
+            }
+            Self::HandlerTimeout { .. } => {
+                tracing::warn!("a request ran past the time limit and was abandoned");
+                response.insert_header((header::RETRY_AFTER, "2"));
             }
             Self::Domain(Error::Unavailable { source }) => {
                 tracing::warn!(error = %source, "database unavailable");

@@ -100,3 +100,35 @@ api_tests! {
         app.get("/api/v1/patients/").token(&clinic.token).send().await.problem(404, "no_route");
     }
 }
+
+api_tests! {
+    async fn a_slow_client_or_a_stuck_request_cannot_hold_the_service(app: TestApp) {
+        use sea_orm::{ConnectionTrait, TransactionTrait};
+        let clinic = app.clinic("GH", "UTC").await;
+        let quick = app.another_instance_with(api::base::state::Limits {
+            body_read: std::time::Duration::from_millis(300),
+            handler: std::time::Duration::from_secs(1),
+        }).await;
+        // A body that starts and never ends: 408, the connection closed.
+        let reply = quick.post("/api/v1/patients").token(&clinic.token).stalled_body(b"{\"mrn\": ").send().await;
+        reply.problem(408, "request_timeout");
+        assert_eq!(reply.header("connection"), Some("close"));
+        // A request stuck behind a lock past the limit: abandoned, 503, nothing written.
+        let lock = app.db.begin().await.expect("begin");
+        let statement = match app.backend {
+            tests::Backend::Postgres => format!("SELECT id FROM patients WHERE id = '{}' FOR UPDATE", clinic.patient_id),
+            tests::Backend::Sqlite => "UPDATE patients SET version = version".to_owned(),
+        };
+        lock.execute_unprepared(&statement).await.expect("locking the patient");
+        let path = format!("/api/v1/patients/{}/insurance", clinic.patient_id);
+        let reply = quick.post(&path).token(&clinic.token).json(coverage_body()).send().await;
+        reply.problem(503, "service_unavailable");
+        assert!(reply.body["detail"].as_str().expect("detail").contains("took longer than 1 s"), "{}", reply.body);
+        assert_eq!(reply.header("retry-after"), Some("2"));
+        lock.rollback().await.expect("rollback");
+        let coverages = app.get(&path).token(&clinic.token).send().await;
+        assert_eq!(coverages.body["total"], 0, "the abandoned request wrote nothing");
+        // The service answers as before.
+        assert_eq!(quick.post(&path).token(&clinic.token).json(coverage_body()).send().await.status, 201);
+    }
+}

@@ -3,11 +3,13 @@
 
 mod approval_prefill;
 mod approval_workflow;
+mod audit;
 mod auth;
 mod concurrency;
 mod errors;
 mod hardening;
 mod health;
+mod idempotency;
 mod imaging_orders;
 mod insurance;
 mod lab_orders;

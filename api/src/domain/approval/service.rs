@@ -20,7 +20,8 @@ use super::read_model::{self, Scope};
 use super::state::{self, TransitionRequest};
 use super::values::{ApprovalStatus, InitialStatus};
 use crate::base::error::Error;
-use crate::data::db::{reference, scoped, update_versioned};
+use crate::data::audit::{self, Action};
+use crate::data::db::{reference, resource_type, scoped, update_versioned};
 use crate::domain::orders::OrderKind;
 use crate::domain::orders::numbering::{next_number, tenant_number};
 use crate::domain::validate::{cpt_hcpcs, each_code, icd10, ndc};
@@ -295,7 +296,7 @@ pub async fn create(
     let number = next_number(&txn, actor.tenant_id, APPROVAL_COUNTER, "").await?;
     request.approval_number = Set(tenant_number(APPROVAL_COUNTER, actor.tenant_code, number));
     request.number_value = Set(number);
-    let model = request.insert(&txn).await?;
+    let model = crate::data::db::insert_audited(&txn, actor.tenant_id, actor.now, request).await?;
     record(
         &txn,
         &model,
@@ -377,7 +378,7 @@ pub async fn transition(
             _ => None,
         });
     let txn = db.begin().await?;
-    save(&txn, current, &next, with_if_match).await?;
+    save(&txn, current, &next, with_if_match, Action::Transition).await?;
     next.version = current.version + 1;
     record(
         &txn,
@@ -403,7 +404,7 @@ pub async fn save_edit(
     with_if_match: bool,
 ) -> Result<(), Error> {
     let txn = db.begin().await?;
-    save(&txn, current, next, with_if_match).await?;
+    save(&txn, current, next, with_if_match, Action::Update).await?;
     refresh_order_of(&txn, next, next.updated_at).await?;
     txn.commit().await?;
     Ok(())
@@ -421,8 +422,8 @@ pub async fn delete(
     crate::data::db::delete_versioned::<approval_request::Entity, _>(
         &txn,
         current.tenant_id,
-        current.id,
-        current.version,
+        current,
+        now,
         with_if_match,
     )
     .await?;
@@ -444,12 +445,14 @@ pub async fn refresh_order_of<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Writes every field of `next` that differs from `current`, as a compare-and-set on version.
+/// Writes every field of `next` that differs from `current`, as a compare-and-set on version,
+/// and records the change in the audit trail as `action` (inside the caller's transaction).
 pub async fn save<C: ConnectionTrait>(
     txn: &C,
     current: &approval_request::Model,
     next: &approval_request::Model,
     with_if_match: bool,
+    action: Action,
 ) -> Result<(), Error> {
     let mut changes = next.clone().into_active_model().reset_all();
     // Only what changed is written; the version is set by the compare-and-set.
@@ -460,6 +463,7 @@ pub async fn save<C: ConnectionTrait>(
         }
     }
     changes.not_set(approval_request::Column::Version);
+    let changed = audit::changed(current, &changes);
     update_versioned(
         txn,
         current.tenant_id,
@@ -467,6 +471,16 @@ pub async fn save<C: ConnectionTrait>(
         current.version,
         with_if_match,
         changes,
+    )
+    .await?;
+    audit::record(
+        txn,
+        current.tenant_id,
+        next.updated_at,
+        action,
+        &resource_type::<approval_request::Entity>(),
+        current.id,
+        changed,
     )
     .await
 }

@@ -72,14 +72,14 @@ pub struct TransitionRequest {
         length(min = 1, max = 2000),
         custom(function = "crate::domain::validate::not_blank")
     )]
-    #[schema(max_length = 2000)]
+    #[schema(min_length = 1, max_length = 2000)]
     pub reason: Option<String>,
     /// The payer's authorization number (APPROVED, PARTIALLY_APPROVED, APPEAL_APPROVED).
     #[validate(
         length(min = 1, max = 100),
         custom(function = "crate::domain::validate::not_blank")
     )]
-    #[schema(max_length = 100)]
+    #[schema(min_length = 1, max_length = 100)]
     pub authorization_number: Option<String>,
     /// First day the grant covers; default today.
     pub effective_date: Option<NaiveDate>,
@@ -94,21 +94,21 @@ pub struct TransitionRequest {
         length(min = 1, max = 2000),
         custom(function = "crate::domain::validate::not_blank")
     )]
-    #[schema(max_length = 2000)]
+    #[schema(min_length = 1, max_length = 2000)]
     pub denial_reason: Option<String>,
     /// The payer's denial code.
     #[validate(
         length(min = 1, max = 32),
         custom(function = "crate::domain::validate::not_blank")
     )]
-    #[schema(max_length = 32)]
+    #[schema(min_length = 1, max_length = 32)]
     pub denial_code: Option<String>,
     /// The payer's reference for the case.
     #[validate(
         length(min = 1, max = 100),
         custom(function = "crate::domain::validate::not_blank")
     )]
-    #[schema(max_length = 100)]
+    #[schema(min_length = 1, max_length = 100)]
     pub payer_reference: Option<String>,
     /// How the request went to the payer.
     pub submission_method: Option<SubmissionMethod>,

@@ -18,6 +18,7 @@ use super::service::{SYSTEM, record, refresh_order_of, save};
 use super::values::ApprovalStatus;
 use crate::base::clock::{self, SharedClock};
 use crate::base::error::Error;
+use crate::data::audit::Action;
 
 /// What a sweep did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -76,7 +77,7 @@ async fn sweep_tenant(
         next.status = ApprovalStatus::Expired.to_string();
         next.updated_at = now;
         let txn = db.begin().await?;
-        match save(&txn, &request, &next, false).await {
+        match save(&txn, &request, &next, false, Action::Transition).await {
             Ok(()) => {}
             // Another instance (or a person) changed it first: not ours to expire.
             Err(Error::Conflict { .. }) => continue,

@@ -20,7 +20,7 @@ use crate::domain::approval::values::{
     ApprovalStatus, InitialStatus, RequestPriority, RequestType, SubmissionMethod,
 };
 use crate::domain::orders::{OrderKind, immutable};
-use crate::domain::validate::not_blank;
+use crate::domain::validate::{DiagnosisCode, ProcedureOrNdcCode, not_blank};
 use crate::http::problems::*;
 use crate::http::views::{ApprovalRequestView, insert_and_answer};
 use crate::http::{actor, ok, required};
@@ -48,12 +48,18 @@ pub struct CreateApprovalRequest {
     /// A coverage of this patient; default the coverage in force (PRIMARY first).
     pub insurance_info_id: Option<Uuid>,
     #[validate(length(min = 1, max = 2000), custom(function = "not_blank"))]
+    #[schema(min_length = 1, max_length = 2000)]
     pub service_description: Option<String>,
+    /// Up to 30 CPT/HCPCS codes, or NDC numbers for PHARMACY.
     #[validate(length(max = 30))]
+    #[schema(value_type = Option<Vec<ProcedureOrNdcCode>>, max_items = 30)]
     pub procedure_codes: Option<Vec<String>>,
+    /// Up to 30 ICD-10-CM codes.
     #[validate(length(max = 30))]
+    #[schema(value_type = Option<Vec<DiagnosisCode>>, max_items = 30)]
     pub diagnosis_codes: Option<Vec<String>>,
     #[validate(length(min = 1, max = 4000), custom(function = "not_blank"))]
+    #[schema(min_length = 1, max_length = 4000)]
     pub clinical_justification: Option<String>,
     pub requesting_provider_id: Option<Uuid>,
     pub service_start_date: Option<NaiveDate>,
@@ -76,8 +82,9 @@ pub struct UpdateApprovalRequest {
     #[serde(default, with = "::serde_with::rust::double_option")]
     #[schema(value_type = Option<Uuid>)]
     pub patient_id: Option<Option<Uuid>>,
+    /// Refused: the status changes only through `/transitions`.
     #[serde(default, with = "::serde_with::rust::double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<ApprovalStatus>)]
     pub status: Option<Option<String>>,
     #[serde(default, with = "::serde_with::rust::double_option")]
     #[schema(value_type = Option<RequestType>)]
@@ -87,19 +94,19 @@ pub struct UpdateApprovalRequest {
     pub insurance_info_id: Option<Option<Uuid>>,
     #[serde(default, with = "::serde_with::rust::double_option")]
     #[validate(length(min = 1, max = 2000), custom(function = "not_blank"))]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 2000)]
     pub service_description: Option<Option<String>>,
     #[serde(default, with = "::serde_with::rust::double_option")]
     #[validate(length(max = 30))]
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(value_type = Option<Vec<ProcedureOrNdcCode>>, max_items = 30)]
     pub procedure_codes: Option<Option<Vec<String>>>,
     #[serde(default, with = "::serde_with::rust::double_option")]
     #[validate(length(max = 30))]
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(value_type = Option<Vec<DiagnosisCode>>, max_items = 30)]
     pub diagnosis_codes: Option<Option<Vec<String>>>,
     #[serde(default, with = "::serde_with::rust::double_option")]
     #[validate(length(min = 1, max = 4000), custom(function = "not_blank"))]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 4000)]
     pub clinical_justification: Option<Option<String>>,
     #[serde(default, with = "::serde_with::rust::double_option")]
     #[schema(value_type = Option<Uuid>)]
@@ -125,7 +132,7 @@ pub struct UpdateApprovalRequest {
     pub submission_method: Option<Option<SubmissionMethod>>,
     #[serde(default, with = "::serde_with::rust::double_option")]
     #[validate(length(min = 1, max = 100), custom(function = "not_blank"))]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 100)]
     pub payer_reference: Option<Option<String>>,
 }
 

@@ -13,7 +13,7 @@ use super::{Active, Context, DateFilter, OrderKindRules, Rows, Target, check_peo
 use crate::base::error::Error;
 use crate::domain::orders::lifecycle::ServiceOrderStatus;
 use crate::domain::orders::service_date;
-use crate::domain::validate::{cpt_hcpcs, each_code, not_blank};
+use crate::domain::validate::{ProcedureCode, cpt_hcpcs, each_code, not_blank};
 use crate::request::list::values;
 use crate::request::problem::ApiError;
 use crate::{order_patch, order_view};
@@ -107,7 +107,11 @@ pub struct CreateImagingOrder {
     #[schema(min_length = 1, max_length = 100)]
     pub body_part: String,
     #[validate(custom(function = "crate::domain::validate::icd10"))]
-    #[schema(example = "G43.909")]
+    #[schema(
+        example = "G43.909",
+        max_length = 8,
+        pattern = r"^[A-TV-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$"
+    )]
     pub diagnosis_code: String,
     #[validate(length(min = 1, max = 2000), custom(function = "not_blank"))]
     #[schema(min_length = 1, max_length = 2000)]
@@ -119,7 +123,7 @@ pub struct CreateImagingOrder {
     /// Up to 20 CPT/HCPCS codes of the study, e.g. `70553`.
     #[serde(default)]
     #[validate(length(max = 20))]
-    #[schema(max_items = 20, example = json!(["70553"]))]
+    #[schema(value_type = Vec<ProcedureCode>, max_items = 20, example = json!(["70553"]))]
     pub cpt_codes: Vec<String>,
 }
 
@@ -131,17 +135,22 @@ order_patch! {
         ordering_provider_id: Uuid,
         modality: Modality,
         #[validate(length(min = 1, max = 500), custom(function = "not_blank"))]
+        #[schema(min_length = 1, max_length = 500)]
         study_description: String,
         #[validate(length(min = 1, max = 100), custom(function = "not_blank"))]
+        #[schema(min_length = 1, max_length = 100)]
         body_part: String,
         #[validate(custom(function = "crate::domain::validate::icd10"))]
+        #[schema(max_length = 8, pattern = r"^[A-TV-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")]
         diagnosis_code: String,
         #[validate(length(min = 1, max = 2000), custom(function = "not_blank"))]
+        #[schema(min_length = 1, max_length = 2000)]
         clinical_indication: String,
         requested_datetime: DateTime<Utc>,
         is_stat: bool,
         #[validate(length(max = 20))]
-        cpt_codes: Vec<String>,
+        #[schema(max_items = 20)]
+        cpt_codes: Vec<String> as Vec<ProcedureCode>,
     }
 }
 

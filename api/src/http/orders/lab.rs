@@ -52,7 +52,7 @@ pub struct LabTest {
     pub test_name: String,
     /// CPT/HCPCS code, when the test has one.
     #[validate(custom(function = "crate::domain::validate::cpt_hcpcs"))]
-    #[schema(pattern = "^([0-9]{4}[0-9A-Z]|[A-V][0-9]{4})$")]
+    #[schema(max_length = 5, pattern = "^([0-9]{4}[0-9A-Z]|[A-V][0-9]{4})$")]
     #[serde(default)]
     pub cpt_code: Option<String>,
 }
@@ -100,7 +100,11 @@ pub struct CreateLabOrder {
     #[schema(min_items = 1, max_items = 50)]
     pub tests: Vec<LabTest>,
     #[validate(custom(function = "crate::domain::validate::icd10"))]
-    #[schema(example = "E11.9")]
+    #[schema(
+        example = "E11.9",
+        max_length = 8,
+        pattern = r"^[A-TV-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$"
+    )]
     pub diagnosis_code: String,
     #[validate(length(min = 1, max = 2000), custom(function = "not_blank"))]
     #[schema(min_length = 1, max_length = 2000)]
@@ -118,10 +122,13 @@ order_patch! {
     pub struct UpdateLabOrder, status ServiceOrderStatus {
         ordering_provider_id: Uuid,
         #[validate(length(min = 1, max = 50), nested)]
+        #[schema(min_items = 1, max_items = 50)]
         tests: Vec<LabTest>,
         #[validate(custom(function = "crate::domain::validate::icd10"))]
+        #[schema(max_length = 8, pattern = r"^[A-TV-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")]
         diagnosis_code: String,
         #[validate(length(min = 1, max = 2000), custom(function = "not_blank"))]
+        #[schema(min_length = 1, max_length = 2000)]
         clinical_indication: String,
         collection_datetime: DateTime<Utc>,
         priority: LabPriority,

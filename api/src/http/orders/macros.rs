@@ -54,13 +54,35 @@ macro_rules! order_view {
 /// Declares an order kind's merge-patch body: `patient_id` (refused: it never changes), the
 /// kind's own fields, each a merge-patch value (absent: unchanged; `null`: cleared or refused),
 /// then `status`; and the [`OrderPatch`] the generic update reads.
+///
+/// A field is published as its type; `field: Vec<String> as Vec<ProcedureCode>` publishes it as
+/// another (a list whose items have their own schema). A field's `#[schema(...)]` attributes
+/// (`max_length`…) add to the published one.
 #[macro_export]
 macro_rules! order_patch {
     (
         $(#[$meta:meta])*
         pub struct $patch:ident, status $status:ident {
-            $( $(#[$field_meta:meta])* $field:ident: $ty:ty, )*
+            $($fields:tt)*
         }
+    ) => {
+        $crate::order_patch!(@fields [$(#[$meta])*] $patch $status [] $($fields)*);
+    };
+    // Each field becomes `[attributes] name (type) (published type)`.
+    (@fields $metas:tt $patch:ident $status:ident [$($done:tt)*]
+        $(#[$field_meta:meta])* $field:ident: $ty:ty as $schema:ty, $($rest:tt)*
+    ) => {
+        $crate::order_patch!(@fields $metas $patch $status
+            [$($done)* [$(#[$field_meta])*] $field ($ty) ($schema)] $($rest)*);
+    };
+    (@fields $metas:tt $patch:ident $status:ident [$($done:tt)*]
+        $(#[$field_meta:meta])* $field:ident: $ty:ty, $($rest:tt)*
+    ) => {
+        $crate::order_patch!(@fields $metas $patch $status
+            [$($done)* [$(#[$field_meta])*] $field ($ty) ($ty)] $($rest)*);
+    };
+    (@fields [$(#[$meta:meta])*] $patch:ident $status:ident
+        [$([$(#[$field_meta:meta])*] $field:ident ($ty:ty) ($schema:ty))*]
     ) => {
         #[derive(Debug, serde::Deserialize, validator::Validate, utoipa::ToSchema)]
         #[serde(deny_unknown_fields)]
@@ -71,7 +93,7 @@ macro_rules! order_patch {
             pub patient_id: Option<Option<Uuid>>,
             $(
                 #[serde(default, with = "::serde_with::rust::double_option")]
-                #[schema(value_type = Option<$ty>)]
+                #[schema(value_type = Option<$schema>)]
                 $(#[$field_meta])*
                 pub $field: Option<Option<$ty>>,
             )*

@@ -28,7 +28,7 @@ use crate::base::clock::day_start;
 use crate::base::error::Error;
 use crate::base::state::AppState;
 use crate::data::db::{
-    TenantOwned, delete_versioned, find_in_tenant, reference, save_patch, scoped,
+    TenantOwned, delete_versioned, find_in_tenant, insert_audited, reference, save_patch, scoped,
 };
 use crate::data::tenants::zone_for_write;
 use crate::domain::approval::fields::{ApprovalFields, OrderApprovalStatus};
@@ -406,7 +406,7 @@ pub async fn create<R: OrderKindRules>(
     ] {
         row.try_set(column, value)?;
     }
-    let model = row.insert(&txn).await?;
+    let model = insert_audited(&txn, tenant_id, now, row).await?;
     let rows = read_model::refresh_in(
         &txn,
         tenant_id,
@@ -472,6 +472,7 @@ pub async fn update<R: OrderKindRules>(
     caller.require(Permission::WriteClinical)?;
     let tenant_id = caller.tenant_id();
     let mut model = find_in_tenant::<R::Entity, _>(&state.db, tenant_id, id).await?;
+    let before = model.clone();
     let patch = patch.parse()?;
     let with_if_match = if_match.check(R::Entity::version_of(&model))?;
     immutable("patient_id", patch.patient_id())?;
@@ -492,6 +493,7 @@ pub async fn update<R: OrderKindRules>(
     save_patch(
         &txn,
         tenant_id,
+        &before,
         &mut model,
         with_if_match,
         caller.now,
@@ -525,7 +527,7 @@ pub async fn delete<R: OrderKindRules>(
     let with_if_match = if_match.check(version)?;
     let txn = state.db.begin().await?;
     read_model::remove(&txn, tenant_id, id).await?;
-    delete_versioned::<R::Entity, _>(&txn, tenant_id, id, version, with_if_match).await?;
+    delete_versioned::<R::Entity, _>(&txn, tenant_id, &model, caller.now, with_if_match).await?;
     txn.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -76,7 +76,11 @@ pub struct CreatePrescription {
     #[schema(min_length = 1, max_length = 32, example = "tablet")]
     pub quantity_unit: String,
     #[validate(custom(function = "crate::domain::validate::icd10"))]
-    #[schema(example = "M05.79")]
+    #[schema(
+        example = "M05.79",
+        max_length = 8,
+        pattern = r"^[A-TV-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$"
+    )]
     pub diagnosis_code: String,
     #[validate(length(min = 1, max = 2000), custom(function = "not_blank"))]
     #[schema(min_length = 1, max_length = 2000)]
@@ -102,14 +106,18 @@ order_patch! {
         medication_id: Uuid,
         quantity_prescribed: Decimal,
         #[validate(length(min = 1, max = 32), custom(function = "not_blank"))]
+        #[schema(min_length = 1, max_length = 32)]
         quantity_unit: String,
         #[validate(custom(function = "crate::domain::validate::icd10"))]
+        #[schema(max_length = 8, pattern = r"^[A-TV-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")]
         diagnosis_code: String,
         #[validate(length(min = 1, max = 2000), custom(function = "not_blank"))]
+        #[schema(min_length = 1, max_length = 2000)]
         indication: String,
         date_written: NaiveDate,
         prior_authorization_required: bool,
         #[validate(length(min = 1, max = 64), custom(function = "not_blank"))]
+        #[schema(min_length = 1, max_length = 64)]
         prior_authorization_number: String,
         prior_authorization_expiry: NaiveDate,
     }

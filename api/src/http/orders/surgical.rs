@@ -15,7 +15,9 @@ use crate::base::clock::local_date;
 use crate::base::error::Error;
 use crate::domain::orders::lifecycle::SurgicalCaseStatus;
 use crate::domain::orders::service_date;
-use crate::domain::validate::{cpt_hcpcs, each_code, icd10, not_blank};
+use crate::domain::validate::{
+    DiagnosisCode, ProcedureCode, cpt_hcpcs, each_code, icd10, not_blank,
+};
 use crate::request::problem::ApiError;
 use crate::{order_patch, order_view};
 
@@ -68,7 +70,7 @@ pub struct CreateSurgicalCase {
     /// Up to 20 CPT/HCPCS codes.
     #[serde(default)]
     #[validate(length(max = 20))]
-    #[schema(max_items = 20)]
+    #[schema(value_type = Vec<ProcedureCode>, max_items = 20)]
     pub procedure_codes: Vec<String>,
     #[validate(length(min = 1, max = 500), custom(function = "not_blank"))]
     #[schema(min_length = 1, max_length = 500)]
@@ -76,7 +78,7 @@ pub struct CreateSurgicalCase {
     /// Up to 20 ICD-10-CM codes.
     #[serde(default)]
     #[validate(length(max = 20))]
-    #[schema(max_items = 20)]
+    #[schema(value_type = Vec<DiagnosisCode>, max_items = 20)]
     pub diagnosis_codes: Vec<String>,
     #[validate(length(min = 1, max = 4000), custom(function = "not_blank"))]
     #[schema(min_length = 1, max_length = 4000)]
@@ -94,14 +96,19 @@ order_patch! {
     pub struct UpdateSurgicalCase, status SurgicalCaseStatus {
         primary_surgeon_id: Uuid,
         #[validate(length(min = 1, max = 500), custom(function = "not_blank"))]
+        #[schema(min_length = 1, max_length = 500)]
         primary_procedure: String,
         #[validate(length(max = 20))]
-        procedure_codes: Vec<String>,
+        #[schema(max_items = 20)]
+        procedure_codes: Vec<String> as Vec<ProcedureCode>,
         #[validate(length(min = 1, max = 500), custom(function = "not_blank"))]
+        #[schema(min_length = 1, max_length = 500)]
         diagnosis: String,
         #[validate(length(max = 20))]
-        diagnosis_codes: Vec<String>,
+        #[schema(max_items = 20)]
+        diagnosis_codes: Vec<String> as Vec<DiagnosisCode>,
         #[validate(length(min = 1, max = 4000), custom(function = "not_blank"))]
+        #[schema(min_length = 1, max_length = 4000)]
         clinical_notes: String,
         scheduled_start: DateTime<Utc>,
         is_emergency: bool,
