@@ -81,6 +81,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
 /// and an example lab order for every value of `approval_status`.
 pub fn finish(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     idempotency_keys(&mut document);
+    if_match_headers(&mut document);
     lab_order_examples(&mut document);
     document
 }
@@ -136,6 +137,40 @@ characters; a new UUID per logical request is the usual choice.",
         }
     }
 }
+
+/// `If-Match` as what it is: `*` or entity tags as `ETag` gives them (a malformed value is 400).
+fn if_match_headers(document: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    for item in document.paths.paths.values_mut() {
+        for operation in [&mut item.patch, &mut item.delete, &mut item.post]
+            .into_iter()
+            .flatten()
+        {
+            for parameter in operation.parameters.iter_mut().flatten() {
+                if parameter.name != "If-Match" {
+                    continue;
+                }
+                parameter.schema = Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .pattern(Some(IF_MATCH_PATTERN))
+                        .examples([json!("\"3\"")])
+                        .into(),
+                );
+                parameter.description = Some(
+                    "The `ETag` of the version you read, quotes included (`\"3\"`; `W/\"3\"` \
+and lists are accepted; `*` means any version). When the resource has changed since, 412 \
+`precondition_failed`; a value that is not an entity tag, 400 `invalid_if_match`. Without it the \
+write applies to whatever version is current."
+                        .to_owned(),
+                );
+            }
+        }
+    }
+}
+
+/// `*`, or one or more entity tags (RFC 9110 §8.8.3), comma-separated.
+const IF_MATCH_PATTERN: &str = r#"^\s*(\*|(W/)?"[^"\s]*"(\s*,\s*(W/)?"[^"\s]*")*)\s*$"#;
 
 /// An example lab order for every value of `approval_status`, on `GET /api/v1/lab-orders/{id}`.
 fn lab_order_examples(document: &mut utoipa::openapi::OpenApi) {

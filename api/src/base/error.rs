@@ -33,6 +33,8 @@ pub enum ProblemCode {
     MalformedJson,
     /// 400: a JSON object of the body names the same key twice.
     DuplicateKey,
+    /// 400: an `If-Match` header that is not `*` or a list of entity tags.
+    InvalidIfMatch,
     /// 400: an `Idempotency-Key` header that is empty, longer than 255 characters or not
     /// printable ASCII.
     InvalidIdempotencyKey,

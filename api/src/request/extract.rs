@@ -63,6 +63,13 @@ impl<T: 'static> FromRequest for ValidJson<T> {
 pub struct RawJson(Result<actix_web::web::Bytes, ApiError>);
 
 impl RawJson {
+    /// Whether the body is the JSON literal `null`.
+    fn is_null(&self) -> bool {
+        self.0
+            .as_ref()
+            .is_ok_and(|body| body.trim_ascii() == b"null")
+    }
+
     /// Parses and validates the body (415, 413, 400 for syntax, 422 for values).
     pub fn parse<T: DeserializeOwned + Validate + ToSchema + 'static>(self) -> Result<T, ApiError> {
         let value: T = parse_json(&self.0?)?;
@@ -146,9 +153,12 @@ pub async fn read_body(
 pub struct ValidJsonOrEmpty<T>(Option<ValidJson<T>>);
 
 impl<T: DeserializeOwned + Validate + ToSchema + Default + 'static> ValidJsonOrEmpty<T> {
-    /// The body, or `T::default()` when none was sent.
+    /// The body, or `T::default()` when none was sent or the body is JSON `null`.
     pub fn parse(self) -> Result<T, ApiError> {
-        self.0.map_or_else(|| Ok(T::default()), ValidJson::parse)
+        match self.0 {
+            Some(body) if !body.raw.is_null() => body.parse(),
+            _ => Ok(T::default()),
+        }
     }
 }
 
@@ -210,6 +220,7 @@ pub fn parse_json<T: DeserializeOwned + ToSchema + 'static>(body: &[u8]) -> Resu
             "must not contain NUL characters",
         ));
     }
+    let document = whole_numbers(document);
     for field in date_fields::<T>().iter() {
         if let Some(serde_json::Value::String(text)) = document.get(field)
             && !is_full_date(text)
@@ -225,6 +236,34 @@ pub fn parse_json<T: DeserializeOwned + ToSchema + 'static>(body: &[u8]) -> Resu
         let path = error.path().to_string();
         data_error(&path, error.inner())
     })
+}
+
+/// `5.0` as `5`: JSON (and JSON Schema) do not tell the two apart, so an integer field takes
+/// a whole number written with a decimal point.
+fn whole_numbers(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Number(number) => match number.as_f64() {
+            Some(float)
+                if !number.is_i64()
+                    && !number.is_u64()
+                    && float.fract() == 0.0
+                    && float.abs() < 9.0e15 =>
+            {
+                // Exact: below 2^53 every whole f64 is an integer.
+                #[expect(clippy::cast_possible_truncation, reason = "whole and below 2^53")]
+                Value::from(float as i64)
+            }
+            _ => Value::Number(number),
+        },
+        Value::Array(items) => Value::Array(items.into_iter().map(whole_numbers).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(key, value)| (key, whole_numbers(value)))
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 /// The path of the first string (or key) holding a NUL character: text no database keeps.
@@ -304,6 +343,8 @@ fn data_error(path: &str, error: &serde_json::Error) -> ApiError {
             "invalid_date",
             "must be a real calendar date (YYYY-MM-DD) or instant (RFC 3339)".to_owned(),
         )
+    } else if message.contains("Decimal") {
+        (path.to_owned(), "range", "is out of range".to_owned())
     } else if message.starts_with("invalid type") {
         (path.to_owned(), "invalid_type", message)
     } else {
@@ -361,6 +402,14 @@ fn describe(error: &validator::ValidationError) -> String {
     }
     let param = |key: &str| error.params.get(key).map(ToString::to_string);
     match error.code.as_ref() {
+        "length" if error.params.get("value").is_some_and(|v| v.is_array()) => {
+            match (param("min"), param("max")) {
+                (Some(min), Some(max)) => format!("must have {min} to {max} items"),
+                (Some(min), None) => format!("must have at least {min} items"),
+                (None, Some(max)) => format!("must have at most {max} items"),
+                _ => "has the wrong number of items".to_owned(),
+            }
+        }
         "length" => match (param("min"), param("max")) {
             (Some(min), Some(max)) => format!("must be {min} to {max} characters long"),
             (Some(min), None) => format!("must be at least {min} characters long"),
@@ -379,11 +428,13 @@ fn describe(error: &validator::ValidationError) -> String {
 }
 
 /// The `If-Match` header: the version a writer expects the resource to be at. Absent, or `*`,
-/// means "whatever the current version is".
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct IfMatch(pub Option<IfMatchValue>);
+/// means "whatever the current version is". A value that is not `*` or a list of entity tags
+/// (`"3"`, `W/"3"`, `"3", "4"`) answers 400 `invalid_if_match`; a well-formed tag this service
+/// never issued can never match (412).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IfMatch(pub Option<Vec<IfMatchValue>>);
 
-/// A parsed `If-Match` value.
+/// A parsed entity tag of `If-Match`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IfMatchValue {
     /// A version of this service's ETags.
@@ -393,14 +444,42 @@ pub enum IfMatchValue {
 }
 
 impl IfMatch {
-    /// 412 when the header names another version than `current`; `true` when a version was
-    /// given (so that a later lost race answers 412 rather than 409).
+    /// 412 when the header names no tag of version `current`; `true` when tags were given (so
+    /// that a later lost race answers 412 rather than 409).
     pub fn check(&self, current: i32) -> Result<bool, ApiError> {
-        match self.0 {
+        match &self.0 {
             None => Ok(false),
-            Some(IfMatchValue::Version(v)) if v == current => Ok(true),
+            Some(tags) if tags.contains(&IfMatchValue::Version(current)) => Ok(true),
             Some(_) => Err(Error::StaleVersion { expected: current }.into()),
         }
+    }
+
+    /// Parses a header value; `None` when it is not `*` or a list of entity tags.
+    fn parse(text: &str) -> Option<Self> {
+        let text = text.trim();
+        if text == "*" {
+            return Some(IfMatch(None));
+        }
+        let mut tags = Vec::new();
+        for tag in text.split(',') {
+            let tag = tag.trim();
+            let opaque = tag.strip_prefix("W/").unwrap_or(tag);
+            let inner = opaque.strip_prefix('"')?.strip_suffix('"')?;
+            // etagc: %x21 / %x23-7E / obs-text (RFC 9110 §8.8.3).
+            if !inner
+                .bytes()
+                .all(|b| b == 0x21 || (0x23..=0x7E).contains(&b) || b >= 0x80)
+            {
+                return None;
+            }
+            tags.push(
+                inner
+                    .parse()
+                    .map(IfMatchValue::Version)
+                    .unwrap_or(IfMatchValue::Foreign),
+            );
+        }
+        Some(IfMatch(Some(tags)))
     }
 }
 
@@ -409,20 +488,16 @@ impl FromRequest for IfMatch {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let value = req.headers().get(header::IF_MATCH).map(|raw| {
-            let text = raw.to_str().unwrap_or_default().trim();
-            if text == "*" {
-                return None;
-            }
-            let text = text.strip_prefix("W/").unwrap_or(text);
-            Some(
-                text.trim_matches('"')
-                    .parse()
-                    .map(IfMatchValue::Version)
-                    .unwrap_or(IfMatchValue::Foreign),
+        let Some(raw) = req.headers().get(header::IF_MATCH) else {
+            return ready(Ok(IfMatch(None)));
+        };
+        let parsed = raw.to_str().ok().and_then(IfMatch::parse);
+        ready(parsed.ok_or_else(|| {
+            ApiError::bad_request(
+                ProblemCode::InvalidIfMatch,
+                "If-Match must be * or the ETag you read, quotes included, such as \"3\"",
             )
-        });
-        ready(Ok(IfMatch(value.flatten())))
+        }))
     }
 }
 

@@ -448,7 +448,10 @@ api_tests! {
         app.patch(&path).token(&coordinator).json(json!({"service_description": "X"})).send().await.problem(403, "forbidden");
         app.patch(&path).token(&viewer).json(json!({"service_description": "X"})).send().await.problem(403, "forbidden");
         assert_eq!(app.patch(&path).token(&clinic.token).json(json!({"status": "APPROVED"})).send().await.invalid_fields(), vec!["status"]);
-        assert_eq!(app.patch(&path).token(&clinic.token).json(json!({"patient_id": clinic.patient_id})).send().await.invalid_fields(), vec!["patient_id"]);
+        // The patient never changes; sending back the one it has is a no-op (merge patch).
+        let other = app.create_patient(&clinic.token, "MRN-OTHER").await;
+        assert_eq!(app.patch(&path).token(&clinic.token).json(json!({"patient_id": other["id"]})).send().await.invalid_fields(), vec!["patient_id"]);
+        assert_eq!(app.patch(&path).token(&clinic.token).json(json!({"patient_id": clinic.patient_id})).send().await.status, 200);
         assert_eq!(app.patch(&path).token(&clinic.token).json(json!({"procedure_codes": ["wheelchair"]})).send().await.invalid_fields(), vec!["procedure_codes[0]"]);
         assert_eq!(app.patch(&path).token(&clinic.token).json(json!({"service_start_date": "2026-12-10", "service_end_date": "2026-12-01"})).send().await.invalid_fields(), vec!["service_end_date"]);
         app.transition(&clinic.token, id, json!({"to_status": "PENDING_SUBMISSION"})).await;

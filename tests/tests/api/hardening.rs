@@ -132,3 +132,66 @@ api_tests! {
         assert_eq!(quick.post(&path).token(&clinic.token).json(coverage_body()).send().await.status, 201);
     }
 }
+
+api_tests! {
+    async fn what_schemathesis_found(app: TestApp) {
+        let clinic = app.clinic("GH", "UTC").await;
+        app.create_coverage(&clinic.token, &clinic.patient_id, coverage_body()).await;
+        let order = app.create(&clinic.token, "/api/v1/lab-orders", json!({
+            "patient_id": clinic.patient_id, "ordering_provider_id": clinic.provider_id,
+            "tests": [{"test_name": "A1c", "cpt_code": "83036"}], "diagnosis_code": "E11.9", "clinical_indication": "x"
+        })).await;
+        let order_path = format!("/api/v1/lab-orders/{}", order["id"].as_str().expect("id"));
+        // A JSON null body where the body is optional stands for no body.
+        let from_order = app.post(&format!("{order_path}/approval-requests")).token(&clinic.token).raw("application/json", "null").send().await;
+        assert_eq!(from_order.status, 201, "{}", from_order.body);
+        // A whole number written with a decimal point is that integer.
+        let template = app.post("/api/v1/approval-templates").token(&clinic.token).raw("application/json", r#"{"name": "T", "request_type": "DME", "typical_turnaround_days": 5.0}"#).send().await;
+        assert_eq!(template.status, 201, "{}", template.body);
+        assert_eq!(template.body["typical_turnaround_days"], 5);
+        let half = app.post("/api/v1/approval-templates").token(&clinic.token).raw("application/json", r#"{"name": "U", "request_type": "DME", "typical_turnaround_days": 5.5}"#).send().await;
+        assert_eq!(half.invalid_fields(), vec!["typical_turnaround_days"]);
+        // A quantity far out of range is a range error, named as such.
+        let medication = app.create(&clinic.token, "/api/v1/medications", json!({"display_name": "Saline", "ndc_number": "0409-4888-02", "formulary_status": "FORMULARY"})).await;
+        let huge = app.post("/api/v1/prescriptions").token(&clinic.token).raw("application/json", format!(
+            r#"{{"patient_id": "{}", "prescriber_id": "{}", "medication_id": "{}", "quantity_prescribed": 1e308, "quantity_unit": "ml", "diagnosis_code": "E86.0"}}"#,
+            clinic.patient_id, clinic.provider_id, medication["id"].as_str().expect("id"))).send().await;
+        assert_eq!(huge.invalid_fields(), vec!["quantity_prescribed"]);
+        assert_eq!(huge.body["errors"][0]["code"], "range", "{}", huge.body);
+        // A list's length is counted in items.
+        let empty = app.patch(&order_path).token(&clinic.token).json(json!({"tests": []})).send().await;
+        assert_eq!(empty.invalid_fields(), vec!["tests"]);
+        assert!(empty.body["errors"][0]["message"].as_str().expect("message").contains("items"), "{}", empty.body);
+        // The sort keys are listed once each.
+        let sorted = app.get("/api/v1/prescriptions?sort=x").token(&clinic.token).send().await;
+        let detail = sorted.problem(400, "invalid_query")["detail"].as_str().expect("detail").to_owned();
+        assert_eq!(detail.matches("prescription_number").count(), 1, "{detail}");
+        // Sending back the patient an order has changes nothing; another patient is refused.
+        let same = app.patch(&order_path).token(&clinic.token).json(json!({"patient_id": clinic.patient_id, "clinical_indication": "y"})).send().await;
+        assert_eq!(same.status, 200, "{}", same.body);
+        let other = app.create_patient(&clinic.token, "MRN-OTHER").await;
+        let moved = app.patch(&order_path).token(&clinic.token).json(json!({"patient_id": other["id"]})).send().await;
+        assert_eq!(moved.invalid_fields(), vec!["patient_id"]);
+        let request_path = format!("/api/v1/approval-requests/{}", from_order.body["id"].as_str().expect("id"));
+        let echoed = app.patch(&request_path).token(&clinic.token).json(json!({"status": from_order.body["status"], "patient_id": clinic.patient_id})).send().await;
+        assert_eq!(echoed.status, 200, "{}", echoed.body);
+        assert_eq!(app.patch(&request_path).token(&clinic.token).json(json!({"status": "APPROVED"})).send().await.invalid_fields(), vec!["status"]);
+    }
+
+    async fn if_match_is_an_entity_tag_or_400(app: TestApp) {
+        let clinic = app.clinic("GH", "UTC").await;
+        let path = format!("/api/v1/patients/{}", clinic.patient_id);
+        for malformed in ["1", "null", "kqO", "TRUE", "", "\"1", "W/1"] {
+            let reply = app.patch(&path).token(&clinic.token).header("if-match", malformed).json(json!({"given_name": "X"})).send().await;
+            reply.problem(400, "invalid_if_match");
+        }
+        // Well-formed tags this service never issued never match.
+        app.patch(&path).token(&clinic.token).header("if-match", "\"abc\"").json(json!({"given_name": "X"})).send().await.problem(412, "precondition_failed");
+        // Weak tags and lists are read as RFC 9110 says.
+        let weak = app.patch(&path).token(&clinic.token).header("if-match", "W/\"1\"").json(json!({"given_name": "X"})).send().await;
+        assert_eq!(weak.status, 200, "{}", weak.body);
+        let listed = app.patch(&path).token(&clinic.token).header("if-match", "\"7\", \"2\"").json(json!({"given_name": "Y"})).send().await;
+        assert_eq!(listed.status, 200, "{}", listed.body);
+        assert_eq!(app.patch(&path).token(&clinic.token).header("if-match", "*").json(json!({"given_name": "Z"})).send().await.status, 200);
+    }
+}

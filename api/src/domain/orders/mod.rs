@@ -15,8 +15,13 @@ pub use kind::{KindInfo, OrderKind};
 pub use lifecycle::Lifecycle;
 
 /// 422 when a merge patch tries to change a field that is fixed at creation.
-pub fn immutable<T>(field: &'static str, value: &Option<T>) -> Result<(), Error> {
-    if value.is_some() {
+pub fn immutable<T: PartialEq>(
+    field: &'static str,
+    value: &Option<T>,
+    current: &T,
+) -> Result<(), Error> {
+    // Sending back the value it has (a client echoing what it read) changes nothing.
+    if value.as_ref().is_some_and(|value| value != current) {
         return Err(Error::invalid(
             field,
             "immutable",

@@ -82,7 +82,8 @@ pub struct UpdateApprovalRequest {
     #[serde(default, with = "::serde_with::rust::double_option")]
     #[schema(value_type = Option<Uuid>)]
     pub patient_id: Option<Option<Uuid>>,
-    /// Refused: the status changes only through `/transitions`.
+    /// Only the current status (as a client sends back what it read): the status changes only
+    /// through `/transitions`.
     #[serde(default, with = "::serde_with::rust::double_option")]
     #[schema(value_type = Option<ApprovalStatus>)]
     pub status: Option<Option<String>>,
@@ -271,8 +272,12 @@ pub async fn update_approval_request(
         )
         .into());
     }
-    immutable("patient_id", &patch.patient_id)?;
-    if patch.status.is_some() {
+    immutable("patient_id", &patch.patient_id, &Some(current.patient_id))?;
+    if patch
+        .status
+        .as_ref()
+        .is_some_and(|status| status.as_deref() != Some(current.status.as_str()))
+    {
         return Err(ApiError::invalid(
             "status",
             "use_transitions",

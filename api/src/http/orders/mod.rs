@@ -475,7 +475,12 @@ pub async fn update<R: OrderKindRules>(
     let before = model.clone();
     let patch = patch.parse()?;
     let with_if_match = if_match.check(R::Entity::version_of(&model))?;
-    immutable("patient_id", patch.patient_id())?;
+    let sent = patch.patient_id().map(sea_orm::Value::from);
+    immutable(
+        "patient_id",
+        &sent,
+        &sea_orm::ModelTrait::get(&model, column::<R>("patient_id")?),
+    )?;
     let status = R::Status::parse_stored(model.status())?;
     status.ensure_open()?;
     let mut changes = <Active<R> as Default>::default();

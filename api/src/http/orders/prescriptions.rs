@@ -178,13 +178,8 @@ fn check_prior_authorization(
 pub struct Prescriptions;
 
 impl OrderKindRules for Prescriptions {
-    const SORT_FIELDS: &'static [(&'static str, prescription::Column)] = &[
-        (
-            "prescription_number",
-            prescription::Column::PrescriptionNumber,
-        ),
-        ("date_written", prescription::Column::DateWritten),
-    ];
+    const SORT_FIELDS: &'static [(&'static str, prescription::Column)] =
+        &[("date_written", prescription::Column::DateWritten)];
     const DATE: DateFilter<prescription::Column> =
         DateFilter::Date(prescription::Column::DateWritten);
 
