@@ -50,18 +50,26 @@ pub enum Command {
     Token(TokenArgs),
     /// Run the expiry sweep once over every tenant; prints how many requests expired.
     ExpireApprovals,
-    /// Fill a new tenant with generated data; prints the tenant's code.
+    /// Fill a tenant with generated data (`--scale N`) or a small fictional demo (`--demo`);
+    /// prints the tenant's code.
     Seed(SeedArgs),
 }
 
 /// `approvals seed ...`
 #[derive(Debug, Clone, clap::Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["scale", "demo"])))]
 pub struct SeedArgs {
     /// Bulk data: N × 100,000 orders across the four kinds and a third as many approval
     /// requests in every state, with their history (N may be fractional: 0.1 is 10,000).
     #[arg(long)]
-    pub scale: f64,
-    /// The new tenant's code (default `SEED` and four digits).
+    pub scale: Option<f64>,
+    /// A small, fictional hospital to try the API on: providers, patients, a formulary,
+    /// templates, orders in every approval status and requests in every state with their
+    /// history, communications and documents. The tenant is created when missing; one that
+    /// already has data is refused.
+    #[arg(long)]
+    pub demo: bool,
+    /// The tenant's code (default `SEED` and four digits; `DEMO` with `--demo`).
     #[arg(long)]
     pub tenant: Option<String>,
 }
@@ -157,12 +165,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Seed(args)) => {
             let conn = db::connect(&global.database_url).await?;
             Migrator::up(&conn, None).await?;
+            let Some(scale) = args.scale else {
+                return seed_demo(&conn, args.tenant.as_deref()).await;
+            };
             let code = match args.tenant {
                 Some(code) => code,
                 None => format!("SEED{:04}", fastrand::u16(0..10_000)),
             };
             let started = std::time::Instant::now();
-            let orders = crate::seed::run(&conn, &code, args.scale).await?;
+            let orders = crate::seed::run(&conn, &code, scale).await?;
             tracing::info!(
                 orders,
                 seconds = started.elapsed().as_secs_f64(),
@@ -189,6 +200,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `approvals seed --demo`: fills the tenant, then says how to get a token for it; the code
+/// alone on the last line.
+async fn seed_demo(conn: &sea_orm::DatabaseConnection, tenant: Option<&str>) -> anyhow::Result<()> {
+    let code = tenant.unwrap_or(crate::seed::DEMO_TENANT);
+    let started = std::time::Instant::now();
+    let summary = crate::seed::demo(conn, code, &SystemClock).await?;
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        created = summary.tenant_created,
+        "seeded the demo tenant {code}"
+    );
+    println!("Demo data in tenant {code}: {summary}.");
+    println!("A token for it (every role; the server's JWT settings apply):");
+    println!(
+        "  approvals token --tenant {code} --role ADMIN --role COORDINATOR --role CLINICIAN --sub demo.admin"
+    );
+    println!("{code}");
+    Ok(())
 }
 
 async fn migrate(global: &GlobalArgs, action: MigrateAction) -> anyhow::Result<()> {

@@ -6,6 +6,12 @@
 //!
 //! The data is synthetic and deterministic (a fixed seed): names like `Patient 000123`, MRNs
 //! `SEED-000123`, no real person.
+//!
+//! `approvals seed --demo` is the other seed: a small, fictional hospital written through the
+//! service's own functions (see [`demo`]).
+
+mod demo;
+pub use demo::{DEMO_TENANT, DemoSummary, demo};
 
 use std::collections::HashMap;
 use std::io::IsTerminal;

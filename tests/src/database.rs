@@ -106,6 +106,19 @@ impl TestDatabase {
         &self.url
     }
 
+    /// One connection on this database: for schema changes checked step by step, where a
+    /// pooled SQLite connection could still read the schema as it was before the last step.
+    pub async fn connect_one(&self) -> DatabaseConnection {
+        let mut options = sea_orm::ConnectOptions::new(self.url.clone());
+        options
+            .max_connections(1)
+            .min_connections(1)
+            .sqlx_logging(false);
+        sea_orm::Database::connect(options)
+            .await
+            .expect("connecting to the test database")
+    }
+
     /// A pool on this database, configured as the service configures its own.
     pub async fn connect(&self) -> DatabaseConnection {
         api::data::db::connect(&self.url)

@@ -44,7 +44,7 @@ async fn every_migration_goes_up_down_and_up_again() {
     for backend in backends() {
         eprintln!("--- on {backend:?}");
         let database = TestDatabase::create_with(backend, false).await;
-        let db = database.connect().await;
+        let db = database.connect_one().await;
         let empty = schema(&db, backend).await;
         assert!(empty.is_empty(), "a new database is empty: {empty:?}");
         let names: Vec<String> = Migrator::migrations()

@@ -97,6 +97,7 @@ impl RouteTable {
                 (segments, methods)
             })
             .collect();
+        routes.push((vec![Some(String::new()); 2], vec!["GET".to_owned()]));
         routes.push((
             ["", "api-docs", "openapi.json"]
                 .map(|s| Some(s.to_owned()))

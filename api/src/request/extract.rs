@@ -555,11 +555,20 @@ impl<T: DeserializeOwned + IntoParams + 'static> FromRequest for Query<T> {
 
 /// Path segments that do not parse (an id that is not a UUID) answer 400.
 pub fn path_config() -> actix_web::web::PathConfig {
-    actix_web::web::PathConfig::default().error_handler(|error, _| {
-        ApiError::bad_request(
-            ProblemCode::InvalidPath,
-            format!("invalid path segment: {error}"),
-        )
-        .into()
+    actix_web::web::PathConfig::default().error_handler(|_, req| {
+        // The framework's own wording ("Path deserialize error: UUID parsing failed…") means
+        // nothing to a client: name the segment instead.
+        let segment = req
+            .match_info()
+            .iter()
+            .find(|(_, value)| uuid::Uuid::parse_str(value).is_err())
+            .map(|(name, value)| (name.to_owned(), value.to_owned()));
+        let detail = match segment {
+            Some((name, value)) => format!(
+                "`{value}` is not a valid {name}: ids are UUIDs such as 0193a4d2-7b20-7d22-9a3f-2c3d4e5f6a70"
+            ),
+            None => "a path segment is not valid".to_owned(),
+        };
+        ApiError::bad_request(ProblemCode::InvalidPath, detail).into()
     })
 }

@@ -76,6 +76,19 @@ api_tests! {
         reply.problem(400, "invalid_path");
     }
 
+    async fn the_root_leads_to_the_documentation_and_bad_ids_are_named(app: TestApp) {
+        for path in ["/", "/swagger-ui"] {
+            let reply = app.get(path).send().await;
+            assert_eq!(reply.status, 302, "{path}");
+            assert_eq!(reply.header("location"), Some("/swagger-ui/"));
+        }
+        let token = app.token(&app.tenant("GH", "UTC").await, &["VIEWER"]);
+        let reply = app.get("/api/v1/patients/not-a-uuid").token(&token).send().await;
+        let detail = reply.problem(400, "invalid_path")["detail"].as_str().expect("detail").to_owned();
+        assert!(detail.starts_with("`not-a-uuid` is not a valid id"), "{detail}");
+        assert!(!detail.contains("deserialize"), "{detail}");
+    }
+
     async fn unknown_routes_are_404_problems(app: TestApp) {
         let reply = app.get("/api/v1/nothing-here").send().await;
         reply.problem(404, "no_route");
