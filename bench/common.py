@@ -5,12 +5,13 @@ Standard library only, so the harness needs nothing beyond python3 on the machin
 Run as a script, it offers two small commands to bench/run.sh:
 
     python3 bench/common.py free-port
-    python3 bench/common.py wait-ready URL SPAWNED_NS TIMEOUT_S PID   # prints ms from spawn to ready
+    python3 bench/common.py poll-ready URL OUT_FILE TIMEOUT_S   # writes the time of the first 200
 """
 
 import http.client
 import json
 import os
+import re
 import socket
 import sys
 import time
@@ -62,11 +63,11 @@ class Api:
         return json.loads(payload) if payload else None
 
 
-def cpu_ticks(pid):
-    """utime + stime + cutime + cstime of one process, in clock ticks (0 if it is gone).
+def cpu_ticks(pid, children=True):
+    """utime + stime (+ cutime + cstime) of one process, in clock ticks (0 if it is gone).
 
     The children's times matter for PostgreSQL only: the postmaster collects the CPU time of the
-    backends that exit, so summing them over all postgres processes loses nothing.
+    backends and parallel workers that exit, so summing over all postgres processes loses nothing.
     """
     try:
         with open("/proc/%d/stat" % pid) as f:
@@ -76,26 +77,39 @@ def cpu_ticks(pid):
     # The command name (field 2) may hold spaces and parentheses: split after the last ')'.
     fields = stat[stat.rindex(")") + 2:].split()
     # fields[0] is field 3 (state); utime..cstime are fields 14..17.
-    return sum(int(value) for value in fields[11:15])
+    return sum(int(value) for value in fields[11:15 if children else 13])
 
 
-def postgres_pids():
-    """Every process whose command name is `postgres` (the postmaster and its children)."""
-    pids = []
+def postgres_processes():
+    """{pid: title} of every process whose command name is `postgres` (the postmaster and its
+    children); the title is what ps shows, e.g. `postgres: 15/main: postgres mydb 127.0.0.1(5432) idle`."""
+    found = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open("/proc/%s/comm" % entry) as f:
-                if f.read().strip() == "postgres":
-                    pids.append(int(entry))
+                if f.read().strip() != "postgres":
+                    continue
+            with open("/proc/%s/cmdline" % entry, "rb") as f:
+                found[int(entry)] = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
         except (FileNotFoundError, ProcessLookupError, PermissionError):
             pass
-    return pids
+    return found
 
 
-def cpu_seconds(pids):
-    return sum(cpu_ticks(pid) for pid in pids) / CLK_TCK
+# A client backend's title: "postgres: [cluster: ]USER DATABASE HOST(PORT)|[local] STATE".
+BACKEND_TITLE = re.compile(r"^postgres: (?:.*?: )?(\S+) (\S+) (?:\S+\(\d+\)|\[local\])")
+
+
+def foreign_backend(title, database):
+    """True for a client backend connected to another database than `database`."""
+    match = BACKEND_TITLE.match(title)
+    return bool(match) and match.group(2) != database
+
+
+def cpu_seconds(pids, children=True):
+    return sum(cpu_ticks(pid, children) for pid in pids) / CLK_TCK
 
 
 def free_port():
@@ -104,18 +118,20 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_ready(url, spawned_ns, timeout_s, pid):
-    """Polls `url` every millisecond until it answers 200; prints ms elapsed since spawned_ns."""
+def poll_ready(url, out, timeout_s):
+    """Polls `url` every millisecond until it answers 200, then writes the wall-clock time (Unix
+    seconds) to `out`. Started before the server, so that the interpreter's own start-up (a good
+    fraction of a second on a busy machine) is not counted: `out.started` says it is polling."""
     parsed = urllib.parse.urlsplit(url)
     deadline = time.monotonic() + timeout_s
+    open(out + ".started", "w").close()
     while time.monotonic() < deadline:
-        if not os.path.exists("/proc/%d" % pid):
-            raise SystemExit("the server (pid %d) exited before it was ready" % pid)
         try:
             conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=2)
             conn.request("GET", parsed.path)
             if conn.getresponse().status == 200:
-                print("%.1f" % ((time.time_ns() - spawned_ns) / 1e6))
+                with open(out, "w") as f:
+                    f.write("%.6f\n" % time.time())
                 return
         except OSError:
             pass
@@ -126,7 +142,7 @@ def wait_ready(url, spawned_ns, timeout_s, pid):
 if __name__ == "__main__":
     if sys.argv[1:2] == ["free-port"]:
         print(free_port())
-    elif sys.argv[1:2] == ["wait-ready"] and len(sys.argv) == 6:
-        wait_ready(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]))
+    elif sys.argv[1:2] == ["poll-ready"] and len(sys.argv) == 5:
+        poll_ready(sys.argv[2], sys.argv[3], float(sys.argv[4]))
     else:
         raise SystemExit(__doc__)

@@ -4,7 +4,7 @@ connection, after a short warm-up. Used for the scale comparison (10,000 vs 100,
 where the question is how a request's cost grows with the tenant, not throughput.
 
     latency.py --base http://127.0.0.1:PORT --token JWT --label 10k --out FILE.json \
-               [--requests 200] [--max-seconds 60] PATH...
+               [--requests 200] [--max-seconds 120] PATH...
 
 Prints and writes {"label": ..., "paths": {PATH: {"n", "median_ms", "p99_ms", "mean_ms", "max_ms"}}}.
 A path stops early after --max-seconds, so a pathological case cannot stall the run; n says how
@@ -56,7 +56,7 @@ def main():
     parser.add_argument("--label", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--max-seconds", type=float, default=60)
+    parser.add_argument("--max-seconds", type=float, default=120)
     parser.add_argument("paths", nargs="+")
     args = parser.parse_args()
     api = Api(args.base, args.token)

@@ -10,6 +10,7 @@ scale-10k.json / scale-100k.json (latency.py).
 import argparse
 import json
 import os
+import re
 
 SCENARIOS = [
     ("get_one", "GET one lab order", "`GET /lab-orders/{id}`, random ids"),
@@ -74,10 +75,11 @@ def database_section(raw, kind, machine):
         num(int(seed_ms) / 1000) if seed_ms else "?"))
     out.append("")
 
-    header = ["scenario", "saturated req/s", "paced at req/s", "p50 ms", "p99 ms", "errors (sat. / paced)",
+    header = ["scenario", "saturated req/s", "paced at req/s (connections)", "p50 ms", "p99 ms", "errors (sat. / paced)",
               "server CPU ms/req"]
     if postgres:
         header.append("PostgreSQL CPU ms/req")
+    header.append("load avg")
     rows = []
     results = {}
     for key, name, request in SCENARIOS:
@@ -90,7 +92,7 @@ def database_section(raw, kind, machine):
         row = [
             "%s: %s" % (name, request),
             num(sat["rps"]),
-            num(paced["rps"]),
+            "%s (%s)" % (num(paced["rps"]), paced.get("connections", "?")),
             num(paced["latency_ms"]["p50"], 2),
             num(paced["latency_ms"]["p99"], 2),
             "%d / %d" % (sat["errors"], paced["errors"]),
@@ -98,22 +100,40 @@ def database_section(raw, kind, machine):
         ]
         if postgres:
             row.append(num(sat.get("postgres_cpu_ms_per_request"), 2))
+        row.append("%.1f" % sat.get("loadavg_before", 0))
         rows.append(row)
     out += [table(header, rows), ""]
 
-    notes = []
+    notes, shared = [], []
     for key, result in results.items():
         for phase in ("saturation", "paced"):
             run = result[phase]
+            foreign_cpu = run.get("postgres_foreign_cpu_s", 0)
+            churn = run.get("postgres_foreign_backends_changed", 0)
+            if postgres and phase == "saturation" and (
+                    churn or foreign_cpu > 0.05 * max(run.get("postgres_cpu_s", 0), 0.01)):
+                shared.append("%s (%d came or went, %.2f s CPU)" % (key, churn, foreign_cpu))
             other = {s: n for s, n in run.get("statuses", {}).items() if not s.startswith("2")}
-            if other or sum(run["socket_errors"].values()):
-                notes.append("%s (%s): statuses %s, socket errors %s" % (
-                    key, phase, other or "all 2xx", run["socket_errors"]))
-            if phase == "paced" and run["requests"] and run.get("late", 0) > 0.01 * run["requests"]:
-                notes.append("%s (paced): %d of %d sends were late on the schedule: the rate was not held" % (
-                    key, run["late"], run["requests"]))
+            sockets = {kind: n for kind, n in run["socket_errors"].items() if n}
+            if other or sockets:
+                parts = ["%d answered %s" % (n, status) for status, n in sorted(other.items())]
+                parts += ["%d socket errors (%s)" % (n, kind) for kind, n in sorted(sockets.items())]
+                codes = sorted({m.group(1) for sample in run.get("error_samples", [])
+                                for m in [re.search(r'"code":"([a-z_]+)"', sample)] if m})
+                notes.append("%s (%s): %s%s" % (key, phase, ", ".join(parts),
+                                                " (`%s`)" % "`, `".join(codes) if codes else ""))
+            if phase == "paced" and run["requests"]:
+                held = run["rps"] >= 0.95 * run["target_rps"]
+                if not held or run.get("late", 0) > 0.05 * run["requests"]:
+                    notes.append("%s (paced): %s req/s of %s targeted; %d of %d sends more than 1 ms behind "
+                                 "their slot%s" % (key, num(run["rps"]), num(run["target_rps"]), run["late"],
+                                                   run["requests"], "" if held else ": the rate was not held"))
+    if shared:
+        notes.append("other databases' backends were active on the PostgreSQL server during the "
+                     "saturation runs of " + ", ".join(shared) + ": the PostgreSQL CPU per request "
+                     "of those rows includes some of their work")
     if notes:
-        out += ["Errors and pacing:", ""] + ["- " + note for note in notes] + [""]
+        out += ["Notes:", ""] + ["- " + note for note in notes] + [""]
 
     if postgres and meta.get("pgbench_tps"):
         tps = float(meta["pgbench_tps"])
@@ -138,8 +158,10 @@ def database_section(raw, kind, machine):
 def scale_section(raw, databases):
     out = ["## Scale: 10,000 vs 100,000 orders", "",
            "One tenant seeded at `--scale 0.1` and one at `--scale 1` in the same database, measured "
-           "before any load: one client, %s sequential requests per line on one keep-alive connection "
-           "after 5 unrecorded ones; ms." % "200", ""]
+           "before any load: one client, 200 sequential requests per line on one keep-alive connection "
+           "after 5 unrecorded ones (fewer if they take over 120 s: n says how many); ms. The two "
+           "tenants share the tables, so a cost that follows the table rather than the tenant weighs "
+           "on both columns alike.", ""]
     header = ["database", "request", "10k median", "10k p99", "100k median", "100k p99",
               "100k/10k median", "100k/10k p99"]
     rows = []
@@ -191,11 +213,13 @@ def main():
             ["build", "release, commit `%s`, %s" % (machine.get("commit", "?"), machine.get("rustc", "?"))],
             ["load generator", "%s on the same machine: %s connections, %s threads" % (
                 machine.get("wrk", "wrk"), machine.get("connections"), machine.get("threads"))],
-            ["load average at start", machine.get("loadavg_at_start", "?")],
+            ["load average (1, 5, 15 min)", "%s at start, %s at the end" % (
+                machine.get("loadavg_at_start", "?"), machine.get("loadavg_at_end", "?"))],
         ]),
         "",
-        "The service, the database and wrk share these cores: the figures are for comparing runs on "
-        "this machine, not a capacity statement.",
+        "The service, the database and wrk share these cores, with whatever else the machine runs "
+        "(the load average before each saturation run is in the tables: above the core count, other "
+        "work competed). The figures compare runs on one machine; they are not a capacity statement.",
         "",
         "## Method",
         "",
@@ -203,16 +227,24 @@ def main():
         "across the four kinds, a third as many approval requests in every state). The server runs "
         "`approvals serve` with `LOG_LEVEL=warn` and `EXPIRY_SWEEP_INTERVAL_SECONDS=0`; every request "
         "carries a token with the roles ADMIN, CLINICIAN and COORDINATOR; paths are under `/api/v1`.",
-        "- Per scenario: %s s of unrecorded warm-up, then **saturation**: %s connections on %s threads as "
-        "fast as answers come, %s s; then **paced**: the same connections at half the saturation "
-        "throughput for %s s, where p50 and p99 are taken. Plain wrk has no rate option: each wrk "
-        "thread keeps a send schedule in Lua (`delay()`), a ready connection claims the next slot and "
-        "waits for it, so sends follow the clock, not the answers; latency is wrk's, from the write to "
-        "the full answer." % (warmup, machine.get("connections"), machine.get("threads"), seconds, seconds),
-        "- Errors: answers outside 2xx plus socket errors (connect, read, write, 30 s timeout).",
+        "- Per scenario: **saturation**, %s connections on %s threads as fast as answers come, then "
+        "**paced**, half the saturation throughput, where p50 and p99 are taken; each a wrk run whose "
+        "first %s s are a warm-up left out of the figures, then %s s measured (throughput: answers in "
+        "those %s s). Between runs the harness waits for the server and PostgreSQL to go idle (wrk "
+        "abandons its requests in flight). A paced run uses one connection per 2 requests/s, at most "
+        "32, so that none sits idle long enough for the service to close it (5 s). Plain wrk has no rate option: each wrk "
+        "thread keeps a send schedule in Lua (`delay()`), a free connection claims the next slot and "
+        "waits for it, so sends follow the clock, not the answers. Latency runs from the write of a "
+        "request to its full answer, measured in the script (the send time travels in `X-Request-Id`, "
+        "which the service echoes), without wrk's coordinated-omission correction of its own "
+        "histogram, which would count phantom sends here." % (
+            machine.get("connections"), machine.get("threads"), warmup, seconds, seconds),
+        "- Errors: answers outside 2xx plus socket errors (connect, read, write, 60 s timeout).",
         "- CPU per request, at saturation: user + system time of the server process (and, on "
         "PostgreSQL, of every `postgres` process, the exited ones through the postmaster's children "
-        "times) from `/proc/<pid>/stat` before and after, divided by the requests answered.",
+        "times) from `/proc/<pid>/stat` at the end of the warm-up and at the end, over the answers "
+        "counted in between. If other databases on the same PostgreSQL server were busy meanwhile, "
+        "a note says so.",
         "- Write scenarios add rows as they go (new lab orders, new requests); the read scenarios run "
         "first. The transition scenario moves 64 requests created in DRAFT beforehand, each lent to one "
         "connection at a time, between DRAFT and PENDING_SUBMISSION. Requests are created only from "

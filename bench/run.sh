@@ -19,6 +19,7 @@
 # pgbench -S on the same server afterwards as a yardstick. Every tool's output stays in a
 # directory named at the end; the databases and scratch files are removed.
 set -euo pipefail
+export LC_ALL=C  # decimal points in $EPOCHREALTIME, awk and the tools' output
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bench="$repo/bench"
@@ -40,6 +41,7 @@ raw=$(mktemp -d "${TMPDIR:-/tmp}/approvals-bench.XXXXXX")       # kept: the raw 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/approvals-bench-scratch.XXXXXX")  # removed: databases, id lists
 run_id="$(date +%Y%m%d%H%M%S)_$RANDOM"
 server_pid=""
+poller_pid=""
 pg_databases=()
 started_at=$(date +%s)
 
@@ -63,6 +65,7 @@ stop_server() {
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
+  [[ -z $poller_pid ]] || kill "$poller_pid" 2>/dev/null || true
   stop_server
   for name in "${pg_databases[@]}"; do
     psql_admin -c "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)" >>"$raw/cleanup.log" 2>&1 ||
@@ -187,15 +190,22 @@ run_database() {
   token_large=$(token "$url" "$large")
 
   # Start to ready: from the spawn to the first 200 of /readyz (the migrations are already
-  # applied by the seed, so this is connecting, checking them and binding).
+  # applied by the seed, so this is connecting, checking them and binding). The poller starts
+  # first and polls every millisecond; the spawn time is bash's clock, no process in between.
   port=$(python3 "$bench/common.py" free-port)
   base="http://127.0.0.1:$port"
-  t0=$(date +%s%N)
+  python3 "$bench/common.py" poll-ready "$base/readyz" "$data/ready" 60 &
+  poller_pid=$!
+  for _ in $(seq 1 1000); do [[ -e $data/ready.started ]] && break; sleep 0.01; done
+  [[ -e $data/ready.started ]] || die "the readiness poller did not start"
+  t0=$EPOCHREALTIME
   DATABASE_URL=$url BIND_ADDR="127.0.0.1:$port" LOG_LEVEL=warn EXPIRY_SWEEP_INTERVAL_SECONDS=0 \
     "$bin" serve >"$dir/serve.log" 2>&1 &
   server_pid=$!
-  ready_ms=$(python3 "$bench/common.py" wait-ready "$base/readyz" "$t0" 60 "$server_pid") ||
-    die "the server did not become ready (see $dir/serve.log)"
+  wait "$poller_pid" || { poller_pid=""; die "the server was not ready within 60 s (see $dir/serve.log)"; }
+  poller_pid=""
+  kill -0 "$server_pid" 2>/dev/null || die "the server exited (see $dir/serve.log)"
+  ready_ms=$(awk -v a="$t0" -v b="$(cat "$data/ready")" 'BEGIN { printf "%.1f", (b - a) * 1000 }')
   echo "ready_ms=$ready_ms" >>"$dir/meta.env"
   log "$kind: ready in $ready_ms ms on port $port (pid $server_pid)"
 
@@ -211,7 +221,7 @@ run_database() {
 
   log "$kind: load scenarios (${BENCH_SECONDS}s each, twice, after ${BENCH_WARMUP}s of warm-up)"
   local pg_flag=()
-  [[ $kind == postgres ]] && pg_flag=(--postgres)
+  [[ $kind == postgres ]] && pg_flag=(--postgres --postgres-db "$name")
   python3 "$bench/load.py" --url "$base" --token "$token_main" --data "$data" --out "$dir" \
     --server-pid "$server_pid" --seconds "$BENCH_SECONDS" --warmup "$BENCH_WARMUP" \
     --connections "$CONNECTIONS" --threads "$THREADS" "${pg_flag[@]}" 2>&1 | tee "$dir/load.log" >&2

@@ -53,6 +53,24 @@ pub enum Command {
     /// Fill a tenant with generated data (`--scale N`) or a small fictional demo (`--demo`);
     /// prints the tenant's code.
     Seed(SeedArgs),
+    /// Inspect the approval read model.
+    ReadModel {
+        #[command(subcommand)]
+        action: ReadModelAction,
+    },
+}
+
+/// `approvals read-model ...`
+#[derive(Debug, Subcommand)]
+pub enum ReadModelAction {
+    /// Compare every stored row with the rules computed from scratch (reads only). Prints one
+    /// line per differing order, `<tenant code> <order id>`, then the number of differing
+    /// orders; exits non-zero when there is any.
+    Verify {
+        /// Only this tenant (default: every tenant).
+        #[arg(long)]
+        tenant: Option<String>,
+    },
 }
 
 /// `approvals seed ...`
@@ -182,6 +200,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{code}");
             Ok(())
         }
+        Some(Command::ReadModel {
+            action: ReadModelAction::Verify { tenant },
+        }) => verify_read_model(&global, tenant.as_deref()).await,
         Some(Command::ExpireApprovals) => {
             let conn = db::connect(&global.database_url).await?;
             Migrator::up(&conn, None).await?;
@@ -200,6 +221,43 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `approvals read-model verify`: each tenant is compared on its own today.
+async fn verify_read_model(global: &GlobalArgs, only: Option<&str>) -> anyhow::Result<()> {
+    use crate::domain::approval::read_model;
+    use entity::tenant;
+    let conn = db::connect(&global.database_url).await?;
+    Migrator::up(&conn, None).await?;
+    let mut tenants = tenant::Entity::find();
+    if let Some(code) = only {
+        tenants = tenants.filter(tenant::Column::Code.eq(code));
+    }
+    let tenants = tenants.all(&conn).await?;
+    if let Some(code) = only
+        && tenants.is_empty()
+    {
+        bail!("no tenant has the code {code}");
+    }
+    let now = clock::now(&SystemClock);
+    let mut differing = 0usize;
+    for tenant in tenants {
+        let zone = clock::zone(&tenant.time_zone)
+            .with_context(|| format!("the time zone of tenant {}", tenant.code))?;
+        let today = clock::today(zone, now);
+        let orders = read_model::verify(&conn, tenant.id, today, now)
+            .await
+            .with_context(|| format!("verifying tenant {}", tenant.code))?;
+        for order in &orders {
+            println!("{} {order}", tenant.code);
+        }
+        differing += orders.len();
+    }
+    println!("{differing}");
+    if differing > 0 {
+        bail!("{differing} orders differ from the rules computed from scratch");
+    }
+    Ok(())
 }
 
 /// `approvals seed --demo`: fills the tenant, then says how to get a token for it; the code

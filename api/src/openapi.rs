@@ -1,8 +1,15 @@
 //! The OpenAPI document's frame: info, tags, the bearer security scheme and the reusable problem
 //! responses. The paths come from the handlers themselves (utoipa-actix-web collects every
-//! `.service(handler)`), so the document cannot drift from the router.
+//! `.service(handler)`), so the document cannot drift from the router. [`finish`] then adds
+//! what the handlers' attributes cannot say: the headers every answer carries, each list's sort
+//! keys, the links between operations, the labels of the enums.
 
-use serde_json::json;
+mod labels;
+mod links;
+mod lists;
+mod responses;
+
+use serde_json::{Value, json};
 use utoipa::openapi::RefOr;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -20,8 +27,10 @@ use crate::request::problem::Problem;
 and surgical cases.\n\nAuthenticate with a bearer JWT (`approvals token --tenant CODE --role ADMIN` \
 mints one for local use) through the **Authorize** button. Errors are `application/problem+json` \
 with a stable `code`; lists are `{items, total, limit, offset}`; every resource answers with an \
-`ETag` that `PATCH` and `DELETE` accept in `If-Match`."
+`ETag` that `PATCH` and `DELETE` accept in `If-Match`; every answer carries an `X-Request-Id`.",
+        contact(name = "The insurance approvals service's maintainers")
     ),
+    servers((url = "/", description = "This server: the host that serves this document")),
     modifiers(&BearerAuth),
     security(("bearer_auth" = [])),
     components(
@@ -40,11 +49,11 @@ with a stable `code`; lists are `{items, total, limit, offset}`; every resource 
         )
     ),
     tags(
-        (name = "health", description = "Liveness and readiness probes."),
+        (name = "health", description = "Liveness and readiness probes, and metrics for Prometheus."),
         (name = "tenant", description = "The caller's tenant and its settings."),
         (name = "providers", description = "Clinicians and staff who order, prescribe, operate and request approvals."),
         (name = "patients", description = "Patients of the tenant."),
-        (name = "insurance", description = "A patient's insurance coverages (the seeds' `insurance_info`)."),
+        (name = "insurance", description = "A patient's insurance coverages (stored as `insurance_info`)."),
         (name = "medications", description = "The tenant's formulary."),
         (name = "lab-orders", description = "Laboratory orders and their tests."),
         (name = "imaging-orders", description = "Imaging (radiology) orders."),
@@ -66,7 +75,7 @@ pub fn base() -> utoipa::openapi::OpenApi {
 }
 
 /// The whole document, exactly as `/api-docs/openapi.json` serves it.
-pub fn document() -> utoipa::openapi::OpenApi {
+pub fn document() -> Value {
     finish(
         actix_web::App::new()
             .into_utoipa_app()
@@ -78,12 +87,50 @@ pub fn document() -> utoipa::openapi::OpenApi {
 }
 
 /// What is added once the handlers' paths are in: the `Idempotency-Key` header on every write,
-/// and an example lab order for every value of `approval_status`.
-pub fn finish(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+/// an example lab order for every value of `approval_status`, then, on the document as JSON
+/// (whose objects keep their order, which utoipa's sorted maps would not): the answers'
+/// headers and the 503 of every API operation, each list's sort keys and enum filters, page
+/// schemas that refer to their item, the enums' labels, the links between operations, and the
+/// transition examples in workflow order.
+pub fn finish(mut document: utoipa::openapi::OpenApi) -> Value {
     idempotency_keys(&mut document);
     if_match_headers(&mut document);
     lab_order_examples(&mut document);
+    let mut document =
+        serde_json::to_value(&document).unwrap_or_else(|error| json!({"error": error.to_string()}));
+    responses::add(&mut document);
+    lists::add(&mut document);
+    labels::add(&mut document);
+    links::add(&mut document);
     document
+}
+
+/// The methods an operation may have, in the order a path item lists them.
+const METHODS: [&str; 5] = ["get", "put", "post", "patch", "delete"];
+
+/// Calls `each(path, method, operation)` for every operation of `document`.
+fn for_each_operation(document: &mut Value, mut each: impl FnMut(&str, &str, &mut Value)) {
+    let Some(paths) = document["paths"].as_object_mut() else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        for method in METHODS {
+            if let Some(operation) = item.get_mut(method) {
+                each(path, method, operation);
+            }
+        }
+    }
+}
+
+/// The value at `keys` under `value`, if there is one.
+fn at<'a>(value: &'a mut Value, keys: &[&str]) -> Option<&'a mut Value> {
+    keys.iter()
+        .try_fold(value, |value, key| value.get_mut(*key))
+}
+
+/// `{"$ref": "#/components/{kind}/{name}"}`.
+fn reference(kind: &str, name: &str) -> Value {
+    json!({ "$ref": format!("#/components/{kind}/{name}") })
 }
 
 /// `Idempotency-Key` on every POST, PATCH and DELETE of the API, with the answers it adds.
@@ -248,8 +295,7 @@ impl Modify for BearerAuth {
 
 /// The document as committed in `openapi/openapi.json`: pretty JSON with a final newline.
 pub fn render() -> String {
-    let mut text = document()
-        .to_pretty_json()
+    let mut text = serde_json::to_string_pretty(&document())
         .unwrap_or_else(|error| format!("{{\"error\": \"{error}\"}}"));
     text.push('\n');
     text

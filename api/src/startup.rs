@@ -13,6 +13,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::base::clock::{SharedClock, SystemClock};
 use crate::base::config::{GlobalArgs, ServeArgs};
+use crate::base::metrics::NO_ROUTE;
 use crate::base::state::{AppState, Limits};
 use crate::base::tokens::JwtKeys;
 use crate::data::db;
@@ -47,7 +48,7 @@ pub fn build_app(
         .app_data(extract::path_config())
         .service(
             SwaggerUi::new("/swagger-ui/{_:.*}")
-                .url("/api-docs/openapi.json", openapi::finish(document)),
+                .external_url_unchecked("/api-docs/openapi.json", openapi::finish(document)),
         )
         .route("/", web::get().to(to_swagger_ui))
         .route("/swagger-ui", web::get().to(to_swagger_ui))
@@ -83,9 +84,10 @@ async fn deadline(
     }
 }
 
-/// Gives every request an id (echoed in `X-Request-Id`) and writes one access-log line. Only the
-/// route pattern is logged, never the concrete path or query string: a filter such as
-/// `?name=...` would otherwise put patient data in the logs.
+/// Gives every request an id (echoed in `X-Request-Id`), writes one access-log line and records
+/// the request in the metrics. Only the route pattern is logged and counted, never the concrete
+/// path or query string: a filter such as `?name=...` would otherwise put patient data in the
+/// logs.
 async fn request_context(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -106,6 +108,10 @@ async fn request_context(
     let method = req.method().clone();
     let span = tracing::info_span!("request", request_id = %request_id, method = %method);
     let started = std::time::Instant::now();
+    // For the metrics: the state, and the route as known before routing (for an abandoned
+    // request, which leaves no response to read it from).
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let pattern = req.match_pattern();
     let result =
         crate::base::context::scope(request_id.clone(), next.call(req).instrument(span.clone()))
             .await;
@@ -114,6 +120,12 @@ async fn request_context(
         Err(error) => {
             // Answered by the server from the error (the request timed out).
             let status = error.as_response_error().status_code().as_u16();
+            if let Some(state) = &state {
+                let route = pattern.as_deref().unwrap_or(NO_ROUTE);
+                state
+                    .metrics
+                    .observe_request(method.as_str(), route, status, started.elapsed());
+            }
             span.in_scope(|| {
                 tracing::info!(
                     status,
@@ -127,8 +139,13 @@ async fn request_context(
     let route = response
         .request()
         .match_pattern()
-        .unwrap_or_else(|| "(no route)".to_owned());
+        .unwrap_or_else(|| NO_ROUTE.to_owned());
     let status = response.status().as_u16();
+    if let Some(state) = &state {
+        state
+            .metrics
+            .observe_request(method.as_str(), &route, status, started.elapsed());
+    }
     span.in_scope(|| {
         tracing::info!(
             route = %route,

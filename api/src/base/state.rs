@@ -9,6 +9,7 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::clock::SharedClock;
+use super::metrics::Metrics;
 use super::tokens::JwtKeys;
 
 /// What every handler can reach.
@@ -22,6 +23,8 @@ pub struct AppState {
     pub tenants: TenantCache,
     /// How long a client may take to send a body, and a handler to answer.
     pub limits: Limits,
+    /// This instance's Prometheus metrics (`GET /metrics`).
+    pub metrics: Metrics,
 }
 
 /// Time limits on a request, so that a slow or stuck client cannot hold the service.
@@ -52,6 +55,7 @@ impl AppState {
             clock,
             tenants: TenantCache::new(ttl),
             limits: Limits::default(),
+            metrics: Metrics::new(),
         }
     }
 

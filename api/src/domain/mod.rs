@@ -3,5 +3,6 @@
 //! edge turns into problem answers.
 
 pub mod approval;
+pub mod labels;
 pub mod orders;
 pub mod validate;

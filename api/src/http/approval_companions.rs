@@ -205,7 +205,20 @@ async fn request_of(
     Ok(find_in_tenant::<approval_request::Entity, _>(&state.db, caller.tenant_id(), id).await?)
 }
 
+/// What a communication log sorts on.
+pub const COMMUNICATION_SORT_FIELDS: &[(&str, communication::Column)] =
+    &[("created_at", communication::Column::CreatedAt)];
+
+/// What a list of documents sorts on.
+pub const DOCUMENT_SORT_FIELDS: &[(&str, document::Column)] = &[
+    ("created_at", document::Column::CreatedAt),
+    ("title", document::Column::Title),
+];
+
 /// A request's communication log
+///
+/// Every call, fax, message or letter exchanged with the payer about the request, newest
+/// first by default. Entries are never edited.
 #[utoipa::path(
     tag = "approval-companions",
     params(("id" = Uuid, Path, description = "The request's id."), ListParams),
@@ -229,7 +242,7 @@ pub async fn list_approval_communications(
         .fetch(
             &state.db,
             query,
-            &[("created_at", communication::Column::CreatedAt)],
+            COMMUNICATION_SORT_FIELDS,
             communication::Column::Id,
             CommunicationView::from,
         )
@@ -238,6 +251,8 @@ pub async fn list_approval_communications(
 }
 
 /// Log an exchange with the payer (COORDINATOR, ADMIN)
+///
+/// Appends an entry to the request's communication log, with the caller as its author.
 #[utoipa::path(
     tag = "approval-companions",
     params(("id" = Uuid, Path, description = "The request's id.")),
@@ -289,6 +304,9 @@ pub async fn create_approval_communication(
 }
 
 /// A request's supporting documents
+///
+/// Metadata of the documents supporting the request (the service keeps no file contents),
+/// newest first by default.
 #[utoipa::path(
     tag = "approval-companions",
     params(("id" = Uuid, Path, description = "The request's id."), ListParams),
@@ -312,10 +330,7 @@ pub async fn list_approval_documents(
         .fetch(
             &state.db,
             query,
-            &[
-                ("created_at", document::Column::CreatedAt),
-                ("title", document::Column::Title),
-            ],
+            DOCUMENT_SORT_FIELDS,
             document::Column::Id,
             DocumentView::from,
         )
@@ -324,6 +339,9 @@ pub async fn list_approval_documents(
 }
 
 /// Add a supporting document (CLINICIAN, COORDINATOR, ADMIN)
+///
+/// Records a document's title, kind, where it is kept and optionally its SHA-256, with the
+/// caller as its author.
 #[utoipa::path(
     tag = "approval-companions",
     params(("id" = Uuid, Path, description = "The request's id.")),

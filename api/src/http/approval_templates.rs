@@ -172,13 +172,14 @@ pub struct UpdateTemplate {
 #[into_params(parameter_in = Query)]
 pub struct TemplateFilter {
     /// One or several request types, comma-separated.
+    #[param(value_type = Option<Vec<RequestType>>, style = Form, explode = false)]
     pub request_type: Option<String>,
     pub is_active: Option<bool>,
     /// Part of the name or payer, any case.
     pub name: Option<String>,
 }
 
-const SORT_FIELDS: &[(&str, approval_template::Column)] = &[
+pub const SORT_FIELDS: &[(&str, approval_template::Column)] = &[
     ("name", approval_template::Column::Name),
     ("request_type", approval_template::Column::RequestType),
     ("created_at", approval_template::Column::CreatedAt),
@@ -208,7 +209,7 @@ fn check_documents(documents: &[String]) -> Result<(), Error> {
 
 /// List templates
 ///
-/// Sort on `name`, `request_type`, `created_at`, `updated_at`.
+/// The tenant's templates, active or not; filter by request type, activity or name.
 #[utoipa::path(
     tag = "approval-templates",
     params(ListParams, TemplateFilter),
@@ -259,6 +260,9 @@ pub async fn list_approval_templates(
 }
 
 /// Create a template (ADMIN)
+///
+/// A reusable starting point for frequent requests: its procedure codes, description and
+/// justification fill a request that names it in `template_id`.
 #[utoipa::path(
     tag = "approval-templates",
     request_body = CreateTemplate,
@@ -309,6 +313,8 @@ pub async fn create_approval_template(
 }
 
 /// Get a template
+///
+/// One template of the tenant, with its `ETag`.
 #[utoipa::path(
     tag = "approval-templates",
     params(("id" = Uuid, Path, description = "The template's id.")),
@@ -327,6 +333,8 @@ pub async fn get_approval_template(
 }
 
 /// Change a template (ADMIN)
+///
+/// A JSON merge patch; an inactive template can no longer be named by new requests.
 #[utoipa::path(
     tag = "approval-templates",
     params(

@@ -74,20 +74,22 @@ impl From<audit_event::Model> for AuditEventView {
 #[into_params(parameter_in = Query)]
 pub struct AuditFilter {
     /// One or several resource types, comma-separated (`lab_order,approval_request`).
-    #[param(example = "approval_request")]
+    #[param(value_type = Option<Vec<String>>, style = Form, explode = false)]
     pub resource_type: Option<String>,
     /// Changes of this one resource.
     pub resource_id: Option<Uuid>,
     /// Changes made by this user (`sub`), or `system`.
-    #[param(example = "dr.osei")]
     pub actor: Option<String>,
     /// Changes at or after this instant (RFC 3339).
-    #[param(example = "2026-11-01T00:00:00Z")]
     pub from: Option<DateTime<Utc>>,
     /// Changes before this instant (RFC 3339).
-    #[param(example = "2026-12-01T00:00:00Z")]
     pub to: Option<DateTime<Utc>>,
 }
+
+/// What the audit trail sorts on, and its order when the request names none.
+pub const SORT_FIELDS: &[(&str, audit_event::Column)] =
+    &[("occurred_at", audit_event::Column::OccurredAt)];
+pub const DEFAULT_SORT: &str = "-occurred_at";
 
 /// The audit trail (ADMIN)
 ///
@@ -132,8 +134,8 @@ pub async fn list_audit_events(
         .fetch_sorted(
             &state.db,
             query,
-            &[("occurred_at", audit_event::Column::OccurredAt)],
-            "-occurred_at",
+            SORT_FIELDS,
+            DEFAULT_SORT,
             audit_event::Column::Id,
             AuditEventView::from,
         )

@@ -17,6 +17,8 @@ pub struct HealthView {
 }
 
 /// Liveness: the process is up
+///
+/// Answers 200 while the process runs, without touching the database. Needs no token.
 #[utoipa::path(
     tag = "health",
     security(()),
@@ -28,6 +30,9 @@ pub async fn healthz() -> HttpResponse {
 }
 
 /// Readiness: the database answers
+///
+/// Answers 200 when the database answers a ping, else 503 with `Retry-After`. Needs no
+/// token.
 #[utoipa::path(
     tag = "health",
     security(()),

@@ -45,6 +45,7 @@ pub fn configure(config: &mut ServiceConfig) {
     ToSchema,
     strum::AsRefStr,
     strum::EnumString,
+    strum::EnumIter,
 )]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
@@ -52,6 +53,16 @@ pub enum CoveragePriority {
     Primary,
     Secondary,
     Tertiary,
+}
+
+impl crate::domain::labels::Labelled for CoveragePriority {
+    fn label(&self) -> &'static str {
+        match self {
+            Self::Primary => "Primary: billed first",
+            Self::Secondary => "Secondary: billed after the primary",
+            Self::Tertiary => "Tertiary: billed after the secondary",
+        }
+    }
 }
 
 /// An insurance coverage of a patient.
@@ -175,14 +186,13 @@ pub struct UpdateInsurance {
 #[into_params(parameter_in = Query)]
 pub struct InsuranceFilter {
     /// One or several priorities, comma-separated.
-    #[param(example = "PRIMARY")]
+    #[param(value_type = Option<Vec<CoveragePriority>>, style = Form, explode = false)]
     pub priority: Option<String>,
     /// Only coverages in force on this date.
-    #[param(example = "2026-11-25")]
     pub in_force_on: Option<NaiveDate>,
 }
 
-const SORT_FIELDS: &[(&str, insurance_info::Column)] = &[
+pub const SORT_FIELDS: &[(&str, insurance_info::Column)] = &[
     ("effective_date", insurance_info::Column::EffectiveDate),
     ("termination_date", insurance_info::Column::TerminationDate),
     ("priority", insurance_info::Column::Priority),
@@ -236,8 +246,7 @@ async fn find_coverage(
 
 /// List a patient's coverages
 ///
-/// Sort on `effective_date`, `termination_date`, `priority`, `payer_name`, `created_at`,
-/// `updated_at`.
+/// The patient's coverages; filter by priority, or keep those in force on a given day.
 #[utoipa::path(
     tag = "insurance",
     params(("patient_id" = Uuid, Path, description = "The patient's id."), ListParams, InsuranceFilter),
@@ -285,6 +294,9 @@ pub async fn list_insurance(
 }
 
 /// Add a coverage to a patient (CLINICIAN, ADMIN)
+///
+/// A coverage is in force from its `effective_date` to its `termination_date` (none: open
+/// ended); the termination may not precede the effective date.
 #[utoipa::path(
     tag = "insurance",
     params(("patient_id" = Uuid, Path, description = "The patient's id.")),
@@ -349,6 +361,8 @@ pub async fn create_insurance(
 }
 
 /// Get a coverage
+///
+/// One coverage of the patient, with its `ETag`.
 #[utoipa::path(
     tag = "insurance",
     params(
@@ -373,6 +387,9 @@ pub async fn get_insurance(
 }
 
 /// Change a coverage (CLINICIAN, ADMIN)
+///
+/// A JSON merge patch; the computed approval fields of the patient's orders follow the new
+/// dates at once.
 #[utoipa::path(
     tag = "insurance",
     params(

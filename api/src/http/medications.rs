@@ -44,6 +44,7 @@ pub fn configure(config: &mut ServiceConfig) {
     ToSchema,
     strum::AsRefStr,
     strum::EnumString,
+    strum::EnumIter,
 )]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
@@ -52,6 +53,17 @@ pub enum FormularyStatus {
     NonFormulary,
     Restricted,
     PriorAuth,
+}
+
+impl crate::domain::labels::Labelled for FormularyStatus {
+    fn label(&self) -> &'static str {
+        match self {
+            Self::Formulary => "On the formulary",
+            Self::NonFormulary => "Not on the formulary",
+            Self::Restricted => "Restricted: prescriptions need approval",
+            Self::PriorAuth => "Prior authorization required: prescriptions need approval",
+        }
+    }
 }
 
 /// A formulary entry.
@@ -150,7 +162,7 @@ pub struct UpdateMedication {
 #[into_params(parameter_in = Query)]
 pub struct MedicationFilter {
     /// One or several formulary statuses, comma-separated.
-    #[param(example = "RESTRICTED,PRIOR_AUTH")]
+    #[param(value_type = Option<Vec<FormularyStatus>>, style = Form, explode = false)]
     pub formulary_status: Option<String>,
     pub is_controlled_substance: Option<bool>,
     /// Exact NDC, as stored.
@@ -159,7 +171,7 @@ pub struct MedicationFilter {
     pub name: Option<String>,
 }
 
-const SORT_FIELDS: &[(&str, medication::Column)] = &[
+pub const SORT_FIELDS: &[(&str, medication::Column)] = &[
     ("display_name", medication::Column::DisplayName),
     ("generic_name", medication::Column::GenericName),
     ("ndc_number", medication::Column::NdcNumber),
@@ -170,8 +182,7 @@ const SORT_FIELDS: &[(&str, medication::Column)] = &[
 
 /// List the formulary
 ///
-/// Sort on `display_name`, `generic_name`, `ndc_number`, `formulary_status`, `created_at`,
-/// `updated_at`.
+/// The tenant's medications; filter by formulary status, controlled substances, NDC or name.
 #[utoipa::path(
     tag = "medications",
     params(ListParams, MedicationFilter),
@@ -224,6 +235,9 @@ pub async fn list_medications(
 }
 
 /// Add a medication to the formulary (ADMIN)
+///
+/// The NDC is unique in the tenant (409 `duplicate`). RESTRICTED and PRIOR_AUTH make
+/// prescriptions of the medication need approval.
 #[utoipa::path(
     tag = "medications",
     request_body = CreateMedication,
@@ -268,6 +282,8 @@ pub async fn create_medication(
 }
 
 /// Get a medication
+///
+/// One medication of the formulary, with its `ETag`.
 #[utoipa::path(
     tag = "medications",
     params(("id" = Uuid, Path, description = "The medication's id.")),
@@ -286,6 +302,10 @@ pub async fn get_medication(
 }
 
 /// Change a medication (ADMIN)
+///
+/// A JSON merge patch. A change of `formulary_status` changes at once whether the
+/// medication's prescriptions need approval. Medications are never deleted: prescriptions refer
+/// to them.
 #[utoipa::path(
     tag = "medications",
     params(

@@ -25,6 +25,7 @@ pub mod audit_events;
 pub mod health;
 pub mod insurance;
 pub mod medications;
+pub mod metrics;
 pub mod order_approvals;
 pub mod orders;
 pub mod patients;
@@ -40,6 +41,7 @@ pub fn configure(config: &mut ServiceConfig) {
     config
         .service(health::healthz)
         .service(health::readyz)
+        .service(metrics::metrics)
         .service(scope::scope("/api/v1").configure(|api| {
             tenant::configure(api);
             providers::configure(api);

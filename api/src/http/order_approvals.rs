@@ -1,6 +1,6 @@
 //! `/api/v1/{order path}/{id}/approval-requests`: requests about one order. POST creates a
-//! request filled from the order as DOMAIN.md §4 says (the body overrides, then the template,
-//! then the order); GET lists the order's requests.
+//! request filled from the order as `docs/domain.md` says (the body overrides, then the
+//! template, then the order); GET lists the order's requests.
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::NaiveDate;
@@ -229,6 +229,12 @@ async fn summarize(
     }))
 }
 
+/// What a list of an order's requests sorts on.
+pub const SORT_FIELDS: &[(&str, approval_request::Column)] = &[
+    ("approval_number", approval_request::Column::NumberValue),
+    ("created_at", approval_request::Column::CreatedAt),
+];
+
 async fn list_for_order(
     caller: &Caller,
     state: &AppState,
@@ -242,10 +248,7 @@ async fn list_for_order(
         .fetch(
             &state.db,
             query,
-            &[
-                ("approval_number", approval_request::Column::NumberValue),
-                ("created_at", approval_request::Column::CreatedAt),
-            ],
+            SORT_FIELDS,
             approval_request::Column::Id,
             ApprovalRequestView::from,
         )
@@ -284,10 +287,12 @@ macro_rules! order_endpoints {
 
         #[doc = $create_summary]
         ///
-        /// Filled from the order as DOMAIN.md §4 says; the body overrides (then the template, then
-        /// the order). Without `insurance_info_id`, the patient's coverage in force on the date
-        /// that matters is used (PRIMARY first), and none is a 422. Starts in PENDING_SUBMISSION
-        /// unless the body says DRAFT.
+        /// Filled from the order: its request type, description, codes, justification, provider,
+        /// service date, priority and quantity. Each value comes from the body, else the template
+        /// the body names, else the order. Without `insurance_info_id`, the patient's coverage in
+        /// force on the date that matters (the later of today and the service date) is used,
+        /// PRIMARY first, and none is a 422. Starts in PENDING_SUBMISSION unless the body says
+        /// DRAFT.
         #[utoipa::path(
             tag = "approval-requests",
             params(("id" = Uuid, Path, description = $id_doc)),
@@ -313,6 +318,8 @@ macro_rules! order_endpoints {
         }
 
         #[doc = $list_summary]
+        ///
+        /// The requests linked to the order, whatever their status, newest first by default.
         #[utoipa::path(
             tag = "approval-requests",
             params(("id" = Uuid, Path, description = $id_doc), ListParams),

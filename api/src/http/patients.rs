@@ -141,16 +141,15 @@ pub struct UpdatePatient {
 #[into_params(parameter_in = Query)]
 pub struct PatientFilter {
     /// One or several MRNs, comma-separated, exact.
-    #[param(example = "MRN-000123")]
+    #[param(value_type = Option<Vec<String>>, style = Form, explode = false)]
     pub mrn: Option<String>,
     /// Words that must each appear in the given or family name, any case.
-    #[param(example = "maria lopez")]
     pub name: Option<String>,
     /// Exact birth date.
     pub birth_date: Option<NaiveDate>,
 }
 
-const SORT_FIELDS: &[(&str, patient::Column)] = &[
+pub const SORT_FIELDS: &[(&str, patient::Column)] = &[
     ("family_name", patient::Column::FamilyName),
     ("given_name", patient::Column::GivenName),
     ("mrn", patient::Column::Mrn),
@@ -180,7 +179,7 @@ fn check_birth_date(birth_date: NaiveDate, today: NaiveDate) -> Result<(), Error
 
 /// List patients
 ///
-/// Sort on `family_name`, `given_name`, `mrn`, `birth_date`, `created_at`, `updated_at`.
+/// The tenant's patients; filter by MRN, words of the name or birth date.
 #[utoipa::path(
     tag = "patients",
     params(ListParams, PatientFilter),
@@ -227,6 +226,9 @@ pub async fn list_patients(
 }
 
 /// Create a patient (CLINICIAN, ADMIN)
+///
+/// The MRN is unique in the tenant (409 `duplicate`); the birth date is neither in the
+/// future (in the tenant's time zone) nor before 1900.
 #[utoipa::path(
     tag = "patients",
     request_body = CreatePatient,
@@ -272,6 +274,8 @@ pub async fn create_patient(
 }
 
 /// Get a patient
+///
+/// One patient of the tenant, with its `ETag`.
 #[utoipa::path(
     tag = "patients",
     params(("id" = Uuid, Path, description = "The patient's id.")),
@@ -290,6 +294,8 @@ pub async fn get_patient(
 }
 
 /// Change a patient (CLINICIAN, ADMIN)
+///
+/// A JSON merge patch; the same rules as at creation apply to the fields it changes.
 #[utoipa::path(
     tag = "patients",
     params(

@@ -44,6 +44,7 @@ pub fn configure(config: &mut ServiceConfig) {
     ToSchema,
     strum::AsRefStr,
     strum::EnumString,
+    strum::EnumIter,
 )]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
@@ -55,6 +56,20 @@ pub enum ProviderRole {
     Nurse,
     Coordinator,
     Other,
+}
+
+impl crate::domain::labels::Labelled for ProviderRole {
+    fn label(&self) -> &'static str {
+        match self {
+            Self::Physician => "Physician",
+            Self::Surgeon => "Surgeon",
+            Self::Radiologist => "Radiologist",
+            Self::Pharmacist => "Pharmacist",
+            Self::Nurse => "Nurse",
+            Self::Coordinator => "Approval coordinator (insurance desk)",
+            Self::Other => "Other",
+        }
+    }
 }
 
 /// A provider.
@@ -138,7 +153,7 @@ pub struct UpdateProvider {
 #[into_params(parameter_in = Query)]
 pub struct ProviderFilter {
     /// One or several roles, comma-separated.
-    #[param(example = "PHYSICIAN,SURGEON")]
+    #[param(value_type = Option<Vec<ProviderRole>>, style = Form, explode = false)]
     pub role: Option<String>,
     /// Exact NPI.
     pub npi: Option<String>,
@@ -146,7 +161,7 @@ pub struct ProviderFilter {
     pub name: Option<String>,
 }
 
-const SORT_FIELDS: &[(&str, provider::Column)] = &[
+pub const SORT_FIELDS: &[(&str, provider::Column)] = &[
     ("name", provider::Column::Name),
     ("role", provider::Column::Role),
     ("created_at", provider::Column::CreatedAt),
@@ -167,7 +182,7 @@ fn check_identifiers(npi: Option<&String>, licence: Option<&String>) -> Result<(
 
 /// List providers
 ///
-/// Sort on `name`, `role`, `created_at`, `updated_at`.
+/// The tenant's providers; filter by role, NPI or name.
 #[utoipa::path(
     tag = "providers",
     params(ListParams, ProviderFilter),
@@ -210,6 +225,9 @@ pub async fn list_providers(
 }
 
 /// Create a provider (ADMIN)
+///
+/// A provider needs an `npi`, a `licence_number` or both; an NPI is unique in the tenant
+/// (409 `duplicate`).
 #[utoipa::path(
     tag = "providers",
     request_body = CreateProvider,
@@ -254,6 +272,8 @@ pub async fn create_provider(
 }
 
 /// Get a provider
+///
+/// One provider of the tenant, with its `ETag`.
 #[utoipa::path(
     tag = "providers",
     params(("id" = Uuid, Path, description = "The provider's id.")),
@@ -272,6 +292,9 @@ pub async fn get_provider(
 }
 
 /// Change a provider (ADMIN)
+///
+/// A JSON merge patch; `null` clears a field, as long as the provider keeps an NPI or a
+/// licence number.
 #[utoipa::path(
     tag = "providers",
     params(

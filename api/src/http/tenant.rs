@@ -78,6 +78,9 @@ pub struct UpdateTenant {
 }
 
 /// The caller's tenant
+///
+/// The tenant named by the bearer token: its code, name, time zone and whether it is active.
+/// Its `ETag` is what a change of its settings sends in `If-Match`.
 #[utoipa::path(
     tag = "tenant",
     responses(
@@ -97,6 +100,9 @@ pub async fn get_tenant(caller: Caller) -> Result<HttpResponse, ApiError> {
 }
 
 /// Change the tenant's settings (ADMIN)
+///
+/// A JSON merge patch of the name or the IANA time zone. The tenant's today and the stored
+/// service dates of its orders follow a new time zone.
 #[utoipa::path(
     tag = "tenant",
     request_body(content = UpdateTenant, content_type = "application/merge-patch+json"),

@@ -35,13 +35,14 @@ pub fn configure(config: &mut ServiceConfig) {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct WorkQueueParams {
-    /// One or several kinds (LAB, IMAGING, PHARMACY, SURGERY), comma-separated.
-    #[param(example = "LAB,IMAGING")]
+    /// One or several kinds, comma-separated (default every kind).
+    #[param(value_type = Option<Vec<OrderKind>>, style = Form, explode = false)]
     pub kind: Option<String>,
     /// One or several order statuses, comma-separated (any kind's); default every status but
     /// COMPLETED (open orders). `COMPLETED` finds performed orders still waiting for a
     /// retrospective approval.
-    #[param(example = "PENDING,SCHEDULED")]
+    // Its items are `OrderStatus`, which `crate::openapi` makes from every kind's statuses.
+    #[param(value_type = Option<Vec<String>>, style = Form, explode = false)]
     pub order_status: Option<String>,
     /// Page size, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
@@ -52,16 +53,27 @@ pub struct WorkQueueParams {
 }
 
 /// How urgent a queued order is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema, strum::AsRefStr, strum::EnumIter,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum Urgency {
-    /// An emergency surgical case.
     Emergency,
-    /// A STAT lab or imaging order.
     Stat,
-    /// An urgent lab order or a controlled substance.
     Urgent,
     Routine,
+}
+
+impl crate::domain::labels::Labelled for Urgency {
+    fn label(&self) -> &'static str {
+        match self {
+            Self::Emergency => "An emergency surgical case",
+            Self::Stat => "A STAT lab order, or an imaging order marked STAT",
+            Self::Urgent => "An urgent lab order, or a prescription of a controlled substance",
+            Self::Routine => "Any other order",
+        }
+    }
 }
 
 /// The patient of a queued order.

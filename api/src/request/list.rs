@@ -18,6 +18,8 @@ pub const DEFAULT_LIMIT: u64 = 50;
 pub const MAX_LIMIT: u64 = 200;
 /// Largest offset (deeper pages are better reached with filters).
 pub const MAX_OFFSET: u64 = 1_000_000_000;
+/// The order of a list that names no `sort`, unless the list says otherwise.
+pub const DEFAULT_SORT: &str = "-created_at";
 
 /// Paging and sorting parameters every list takes.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
@@ -27,11 +29,11 @@ pub struct ListParams {
     #[param(minimum = 1, maximum = 200, example = 50)]
     pub limit: Option<u64>,
     /// Items to skip (default 0).
+    // `crate::openapi` publishes its maximum, MAX_OFFSET.
     #[param(minimum = 0, example = 0)]
     pub offset: Option<u64>,
-    /// `field` ascending or `-field` descending (default `-created_at`); the fields each list
-    /// sorts on are in its description.
-    #[param(example = "-created_at")]
+    /// A sort key ascending, or the key prefixed with `-` descending.
+    // `crate::openapi` publishes each list's keys and default, read from its handler's fields.
     pub sort: Option<String>,
 }
 
@@ -60,7 +62,7 @@ impl ListParams {
         }
     }
 
-    /// Orders `query` by `sort` (one of `fields`, or `-created_at` by default), then by id so
+    /// Orders `query` by `sort` (one of `fields`, or [`DEFAULT_SORT`]), then by id so
     /// that pages never overlap; runs the count and the page; maps each row with `view`.
     pub async fn fetch<E, C, V>(
         &self,
@@ -75,7 +77,7 @@ impl ListParams {
         E::Model: Sync,
         C: ConnectionTrait,
     {
-        self.fetch_sorted(db, query, fields, "-created_at", id, view)
+        self.fetch_sorted(db, query, fields, DEFAULT_SORT, id, view)
             .await
     }
 

@@ -149,7 +149,7 @@ pub async fn demo(
     };
     // The writes carry the demo's users into the audit trail (outside a request they would
     // all be `system`'s); the audit rows name `seed-demo` as their request.
-    context::scope("seed-demo".to_owned(), demo.run()).await?;
+    context::scope("seed-demo".to_owned(), Box::pin(demo.run())).await?;
     // The read model as of the real today (each write computed its rows on the day it
     // happened).
     let txn = db.begin().await?;
@@ -292,7 +292,9 @@ struct Start {
     template: Option<Uuid>,
 }
 
-/// The demo being written.
+/// The demo being written. The helpers that write box their work: the story awaits dozens
+/// of them in one function, and unboxed, their futures add up to more than a test thread's
+/// stack holds in a debug build.
 struct Demo<'a> {
     db: &'a DatabaseConnection,
     tenant_id: Uuid,
@@ -334,11 +336,14 @@ impl Demo<'_> {
         A::Entity: TenantOwned,
         <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
     {
-        context::set_actor(user);
-        let model = insert_audited(self.db, self.tenant_id, at, row)
-            .await
-            .map_err(|e| failed("inserting a demo row", e))?;
-        Ok(<A::Entity as TenantOwned>::id_of(&model))
+        Box::pin(async move {
+            context::set_actor(user);
+            let model = insert_audited(self.db, self.tenant_id, at, row)
+                .await
+                .map_err(|e| failed("inserting a demo row", e))?;
+            Ok(<A::Entity as TenantOwned>::id_of(&model))
+        })
+        .await
     }
 
     /// Creates an order of `kind` as `POST /{orders}` does: its number and row in one
@@ -356,36 +361,39 @@ impl Demo<'_> {
         A::Entity: TenantOwned,
         <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
     {
-        let prefix = kind.info().number_prefix;
-        let scope = number_day.map(|day| day.format("%Y%m%d").to_string());
-        let txn = self.db.begin().await?;
-        let counter = next_number(&txn, self.tenant_id, prefix, scope.as_deref().unwrap_or(""))
+        Box::pin(async move {
+            let prefix = kind.info().number_prefix;
+            let scope = number_day.map(|day| day.format("%Y%m%d").to_string());
+            let txn = self.db.begin().await?;
+            let counter = next_number(&txn, self.tenant_id, prefix, scope.as_deref().unwrap_or(""))
+                .await
+                .map_err(|e| failed("numbering an order", e))?;
+            let (number, value) = match &scope {
+                Some(day) => (
+                    day_number(prefix, day, counter),
+                    day_number_value(day, counter),
+                ),
+                None => (tenant_number(prefix, &self.code, counter), counter),
+            };
+            let id = Uuid::now_v7();
+            context::set_actor(user);
+            insert_audited(&txn, self.tenant_id, at, build(id, number, value))
+                .await
+                .map_err(|e| failed("inserting an order", e))?;
+            read_model::refresh_in(
+                &txn,
+                self.tenant_id,
+                self.zone,
+                at,
+                Scope::Orders(vec![(kind, id)]),
+            )
             .await
-            .map_err(|e| failed("numbering an order", e))?;
-        let (number, value) = match &scope {
-            Some(day) => (
-                day_number(prefix, day, counter),
-                day_number_value(day, counter),
-            ),
-            None => (tenant_number(prefix, &self.code, counter), counter),
-        };
-        let id = Uuid::now_v7();
-        context::set_actor(user);
-        insert_audited(&txn, self.tenant_id, at, build(id, number, value))
-            .await
-            .map_err(|e| failed("inserting an order", e))?;
-        read_model::refresh_in(
-            &txn,
-            self.tenant_id,
-            self.zone,
-            at,
-            Scope::Orders(vec![(kind, id)]),
-        )
+            .map_err(|e| failed("refreshing an order's approval state", e))?;
+            txn.commit().await?;
+            self.summary.orders += 1;
+            Ok(id)
+        })
         .await
-        .map_err(|e| failed("refreshing an order's approval state", e))?;
-        txn.commit().await?;
-        self.summary.orders += 1;
-        Ok(id)
     }
 
     /// Moves order `id` to `status` along its lifecycle, with `changes` (as `PATCH` does: a
@@ -404,36 +412,39 @@ impl Demo<'_> {
         E::Model: Clone + OrderRow,
         S: Lifecycle,
     {
-        let before = find_in_tenant::<E, _>(self.db, self.tenant_id, id)
+        Box::pin(async move {
+            let before = find_in_tenant::<E, _>(self.db, self.tenant_id, id)
+                .await
+                .map_err(|e| failed("reading an order", e))?;
+            let from = S::parse_stored(before.status()).map_err(|e| failed("an order", e))?;
+            from.ensure_open()
+                .and_then(|()| from.check(status))
+                .map_err(|e| failed("moving an order", e))?;
+            let column: E::Column = "status"
+                .parse()
+                .map_err(|_| anyhow!("an order table without status"))?;
+            changes.try_set(column, status.as_ref().to_owned().into())?;
+            let mut model = before.clone();
+            context::set_actor(user);
+            let txn = self.db.begin().await?;
+            save_patch(
+                &txn,
+                self.tenant_id,
+                &before,
+                &mut model,
+                false,
+                at,
+                changes,
+            )
             .await
-            .map_err(|e| failed("reading an order", e))?;
-        let from = S::parse_stored(before.status()).map_err(|e| failed("an order", e))?;
-        from.ensure_open()
-            .and_then(|()| from.check(status))
-            .map_err(|e| failed("moving an order", e))?;
-        let column: E::Column = "status"
-            .parse()
-            .map_err(|_| anyhow!("an order table without status"))?;
-        changes.try_set(column, status.as_ref().to_owned().into())?;
-        let mut model = before.clone();
-        context::set_actor(user);
-        let txn = self.db.begin().await?;
-        save_patch(
-            &txn,
-            self.tenant_id,
-            &before,
-            &mut model,
-            false,
-            at,
-            changes,
-        )
+            .map_err(|e| failed("changing an order", e))?;
+            read_model::refresh(&txn, self.tenant_id, at, Scope::Orders(vec![(kind, id)]))
+                .await
+                .map_err(|e| failed("refreshing an order's approval state", e))?;
+            txn.commit().await?;
+            Ok(())
+        })
         .await
-        .map_err(|e| failed("changing an order", e))?;
-        read_model::refresh(&txn, self.tenant_id, at, Scope::Orders(vec![(kind, id)]))
-            .await
-            .map_err(|e| failed("refreshing an order's approval state", e))?;
-        txn.commit().await?;
-        Ok(())
     }
 
     /// Creates a request about an order as `POST /{orders}/{id}/approval-requests` does: filled
@@ -447,64 +458,67 @@ impl Demo<'_> {
         at: DateTime<Utc>,
         start: Start,
     ) -> anyhow::Result<approval_request::Model> {
-        let today = clock::today(self.zone, at);
-        let order = Order::load(self.db, self.tenant_id, kind, order_id)
-            .await
-            .map_err(|e| failed("reading an order", e))?;
-        let prefill = order
-            .prefill(self.zone, today)
-            .map_err(|e| failed("filling a request", e))?;
-        let template = match start.template {
-            Some(id) => Some(
-                active_template(self.db, self.tenant_id, id)
-                    .await
-                    .map_err(|e| failed("reading a template", e))?,
-            ),
-            None => None,
-        };
-        let fill = TemplateFill::of(template.as_ref()).map_err(|e| failed("a template", e))?;
-        let coverage = match start.coverage {
-            Some(id) => id,
-            None => {
-                let day = order.date_that_matters(self.zone, today);
-                coverage_in_force(self.db, self.tenant_id, order.patient_id(), day)
-                    .await
-                    .map_err(|e| failed("choosing a coverage", e))?
-                    .map(|c| c.id)
-                    .with_context(|| format!("the demo patient has no coverage on {day}"))?
-            }
-        };
-        let content = Content {
-            request_type: prefill.request_type.to_owned(),
-            insurance_info_id: Some(coverage),
-            service_description: fill
-                .service_description
-                .or(Some(prefill.service_description)),
-            procedure_codes: fill.procedure_codes.unwrap_or(prefill.procedure_codes),
-            diagnosis_codes: prefill.diagnosis_codes,
-            clinical_justification: fill
-                .clinical_justification
-                .or(Some(prefill.clinical_justification)),
-            requesting_provider_id: Some(prefill.requesting_provider_id),
-            service_start_date: Some(prefill.service_start_date),
-            service_end_date: None,
-            priority: prefill.priority,
-            is_expedited: prefill.is_expedited,
-            requested_quantity: Some(prefill.requested_quantity),
-        };
-        content
-            .check(self.db, self.tenant_id, order.patient_id())
-            .await
-            .map_err(|e| failed("checking a request", e))?;
-        let status = if start.draft {
-            InitialStatus::Draft
-        } else {
-            InitialStatus::PendingSubmission
-        };
-        let mut row = self.new_request(user, at, order.patient_id(), start.template, status);
-        content.write(&mut row);
-        kind.set_link(&mut row, order.id());
-        self.create_request(user, at, row).await
+        Box::pin(async move {
+            let today = clock::today(self.zone, at);
+            let order = Order::load(self.db, self.tenant_id, kind, order_id)
+                .await
+                .map_err(|e| failed("reading an order", e))?;
+            let prefill = order
+                .prefill(self.zone, today)
+                .map_err(|e| failed("filling a request", e))?;
+            let template = match start.template {
+                Some(id) => Some(
+                    active_template(self.db, self.tenant_id, id)
+                        .await
+                        .map_err(|e| failed("reading a template", e))?,
+                ),
+                None => None,
+            };
+            let fill = TemplateFill::of(template.as_ref()).map_err(|e| failed("a template", e))?;
+            let coverage = match start.coverage {
+                Some(id) => id,
+                None => {
+                    let day = order.date_that_matters(self.zone, today);
+                    coverage_in_force(self.db, self.tenant_id, order.patient_id(), day)
+                        .await
+                        .map_err(|e| failed("choosing a coverage", e))?
+                        .map(|c| c.id)
+                        .with_context(|| format!("the demo patient has no coverage on {day}"))?
+                }
+            };
+            let content = Content {
+                request_type: prefill.request_type.to_owned(),
+                insurance_info_id: Some(coverage),
+                service_description: fill
+                    .service_description
+                    .or(Some(prefill.service_description)),
+                procedure_codes: fill.procedure_codes.unwrap_or(prefill.procedure_codes),
+                diagnosis_codes: prefill.diagnosis_codes,
+                clinical_justification: fill
+                    .clinical_justification
+                    .or(Some(prefill.clinical_justification)),
+                requesting_provider_id: Some(prefill.requesting_provider_id),
+                service_start_date: Some(prefill.service_start_date),
+                service_end_date: None,
+                priority: prefill.priority,
+                is_expedited: prefill.is_expedited,
+                requested_quantity: Some(prefill.requested_quantity),
+            };
+            content
+                .check(self.db, self.tenant_id, order.patient_id())
+                .await
+                .map_err(|e| failed("checking a request", e))?;
+            let status = if start.draft {
+                InitialStatus::Draft
+            } else {
+                InitialStatus::PendingSubmission
+            };
+            let mut row = self.new_request(user, at, order.patient_id(), start.template, status);
+            content.write(&mut row);
+            kind.set_link(&mut row, order.id());
+            self.create_request(user, at, row).await
+        })
+        .await
     }
 
     fn new_request(
@@ -530,18 +544,21 @@ impl Demo<'_> {
         at: DateTime<Utc>,
         row: approval_request::Model,
     ) -> anyhow::Result<approval_request::Model> {
-        let actor = Actor {
-            tenant_id: self.tenant_id,
-            tenant_code: &self.code,
-            user,
-            now: at,
-        };
-        context::set_actor(user);
-        let model = service::create(self.db, &actor, row)
-            .await
-            .map_err(|e| failed("creating a request", e))?;
-        self.summary.requests += 1;
-        Ok(model)
+        Box::pin(async move {
+            let actor = Actor {
+                tenant_id: self.tenant_id,
+                tenant_code: &self.code,
+                user,
+                now: at,
+            };
+            context::set_actor(user);
+            let model = service::create(self.db, &actor, row)
+                .await
+                .map_err(|e| failed("creating a request", e))?;
+            self.summary.requests += 1;
+            Ok(model)
+        })
+        .await
     }
 
     /// Moves `request` as `POST /approval-requests/{id}/transitions` does, as `user` at `at`
@@ -553,21 +570,24 @@ impl Demo<'_> {
         at: DateTime<Utc>,
         transition: TransitionRequest,
     ) -> anyhow::Result<()> {
-        let today = clock::today(self.zone, at);
-        context::set_actor(user);
-        *request = service::transition(self.db, request, &transition, user, today, at, false)
-            .await
-            .map_err(|e| {
-                failed(
-                    &format!(
-                        "moving {} to {}",
-                        request.approval_number, transition.to_status
-                    ),
-                    e,
-                )
-            })?;
-        self.summary.transitions += 1;
-        Ok(())
+        Box::pin(async move {
+            let today = clock::today(self.zone, at);
+            context::set_actor(user);
+            *request = service::transition(self.db, request, &transition, user, today, at, false)
+                .await
+                .map_err(|e| {
+                    failed(
+                        &format!(
+                            "moving {} to {}",
+                            request.approval_number, transition.to_status
+                        ),
+                        e,
+                    )
+                })?;
+            self.summary.transitions += 1;
+            Ok(())
+        })
+        .await
     }
 
     /// Logs an exchange with the payer about `request`, as the communication endpoint does.
@@ -578,37 +598,40 @@ impl Demo<'_> {
         at: DateTime<Utc>,
         note: Note<'_>,
     ) -> anyhow::Result<()> {
-        context::set_actor(user);
-        let txn = self.db.begin().await?;
-        let model = communication::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            tenant_id: Set(self.tenant_id),
-            approval_request_id: Set(request.id),
-            channel: Set(note.channel.to_owned()),
-            direction: Set(note.direction.to_owned()),
-            contact_name: Set(note.contact.map(str::to_owned)),
-            summary: Set(note.summary.to_owned()),
-            outcome: Set(note.outcome.map(str::to_owned)),
-            follow_up_date: Set(note.follow_up),
-            author: Set(user.to_owned()),
-            created_at: Set(at),
-        }
-        .insert(&txn)
-        .await?;
-        audit::record(
-            &txn,
-            self.tenant_id,
-            at,
-            Action::Create,
-            "approval_communication",
-            model.id,
-            audit::created(&model),
-        )
+        Box::pin(async move {
+            context::set_actor(user);
+            let txn = self.db.begin().await?;
+            let model = communication::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                tenant_id: Set(self.tenant_id),
+                approval_request_id: Set(request.id),
+                channel: Set(note.channel.to_owned()),
+                direction: Set(note.direction.to_owned()),
+                contact_name: Set(note.contact.map(str::to_owned)),
+                summary: Set(note.summary.to_owned()),
+                outcome: Set(note.outcome.map(str::to_owned)),
+                follow_up_date: Set(note.follow_up),
+                author: Set(user.to_owned()),
+                created_at: Set(at),
+            }
+            .insert(&txn)
+            .await?;
+            audit::record(
+                &txn,
+                self.tenant_id,
+                at,
+                Action::Create,
+                "approval_communication",
+                model.id,
+                audit::created(&model),
+            )
+            .await
+            .map_err(|e| failed("auditing a communication", e))?;
+            txn.commit().await?;
+            self.summary.communications += 1;
+            Ok(())
+        })
         .await
-        .map_err(|e| failed("auditing a communication", e))?;
-        txn.commit().await?;
-        self.summary.communications += 1;
-        Ok(())
     }
 
     /// Attaches a document's metadata to `request`, as the documents endpoint does.
@@ -619,35 +642,38 @@ impl Demo<'_> {
         at: DateTime<Utc>,
         (title, kind, reference): (&str, &str, &str),
     ) -> anyhow::Result<()> {
-        context::set_actor(user);
-        let txn = self.db.begin().await?;
-        let model = document::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            tenant_id: Set(self.tenant_id),
-            approval_request_id: Set(request.id),
-            title: Set(title.to_owned()),
-            kind: Set(kind.to_owned()),
-            reference: Set(reference.to_owned()),
-            sha256: Set(Some(sha256_of(&format!("{title}\n{reference}")))),
-            author: Set(user.to_owned()),
-            created_at: Set(at),
-        }
-        .insert(&txn)
-        .await?;
-        audit::record(
-            &txn,
-            self.tenant_id,
-            at,
-            Action::Create,
-            "approval_document",
-            model.id,
-            audit::created(&model),
-        )
+        Box::pin(async move {
+            context::set_actor(user);
+            let txn = self.db.begin().await?;
+            let model = document::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                tenant_id: Set(self.tenant_id),
+                approval_request_id: Set(request.id),
+                title: Set(title.to_owned()),
+                kind: Set(kind.to_owned()),
+                reference: Set(reference.to_owned()),
+                sha256: Set(Some(sha256_of(&format!("{title}\n{reference}")))),
+                author: Set(user.to_owned()),
+                created_at: Set(at),
+            }
+            .insert(&txn)
+            .await?;
+            audit::record(
+                &txn,
+                self.tenant_id,
+                at,
+                Action::Create,
+                "approval_document",
+                model.id,
+                audit::created(&model),
+            )
+            .await
+            .map_err(|e| failed("auditing a document", e))?;
+            txn.commit().await?;
+            self.summary.documents += 1;
+            Ok(())
+        })
         .await
-        .map_err(|e| failed("auditing a document", e))?;
-        txn.commit().await?;
-        self.summary.documents += 1;
-        Ok(())
     }
 
     async fn provider(

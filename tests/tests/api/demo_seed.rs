@@ -185,6 +185,8 @@ api_tests! {
         assert!(!filled.tenant_created);
         assert_eq!(filled.orders, summary.orders);
         assert_read_model_fresh(&app, other.id, "after the second tenant's demo").await;
-        assert_eq!(snapshot(&app, tenant.id).await, before);
+        // The first tenant's rows are untouched (only the count of tenants grew).
+        let after = snapshot(&app, tenant.id).await;
+        assert_eq!(after[..after.len() - 1], before[..before.len() - 1]);
     }
 }

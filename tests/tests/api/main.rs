@@ -18,6 +18,7 @@ mod lab_orders;
 mod limits;
 mod matrices;
 mod medications;
+mod metrics;
 mod numbering;
 mod openapi;
 mod order_approval;

@@ -7,7 +7,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// Where an order stands with the payer (DOMAIN.md §3).
+use crate::domain::labels::Labelled;
+
+/// Where an order stands with the payer: the first that applies of NOT_REQUIRED (the order is
+/// cancelled), NO_INSURANCE (no coverage in force on the date that matters), NOT_REQUIRED (its
+/// kind needs no approval), APPROVED or PARTIALLY_APPROVED (a valid approval covers that date),
+/// the status of its newest request that is not cancelled, EXPIRED, PRIOR_AUTH_EXPIRED, and
+/// finally PRIOR_AUTH_REQUIRED, EMERGENCY_APPROVAL_REQUIRED or APPROVAL_REQUIRED.
 #[derive(
     Debug,
     Clone,
@@ -41,6 +47,36 @@ pub enum OrderApprovalStatus {
     ApprovalRequired,
     PriorAuthRequired,
     EmergencyApprovalRequired,
+}
+
+impl Labelled for OrderApprovalStatus {
+    fn label(&self) -> &'static str {
+        match self {
+            Self::NotRequired => {
+                "No approval needed: the order is cancelled, or its kind needs none"
+            }
+            Self::NoInsurance => "No coverage of the patient in force on the date that matters",
+            Self::Approved => "A valid full approval covers the order",
+            Self::PartiallyApproved => "A valid partial approval covers the order",
+            Self::Draft => "Its newest request is a draft",
+            Self::PendingSubmission => "Its newest request is ready to be sent to the payer",
+            Self::Submitted => "Its newest request awaits the payer's decision",
+            Self::UnderReview => "Its newest request is under review by the payer",
+            Self::MoreInfoRequired => "The payer asks for more information",
+            Self::Denied => "Its newest request was denied",
+            Self::AppealSubmitted => "A denial or partial approval is under appeal",
+            Self::AppealDenied => "The appeal was denied",
+            Self::Expired => "Its approval ran out before the date that matters",
+            Self::PriorAuthExpired => "The prescription's recorded prior authorization ran out",
+            Self::ApprovalRequired => "Approval needed, and no request is under way",
+            Self::PriorAuthRequired => {
+                "Prior authorization needed for the prescription, and no request is under way"
+            }
+            Self::EmergencyApprovalRequired => {
+                "An emergency surgical case: it may proceed, approval is sought afterwards"
+            }
+        }
+    }
 }
 
 /// Where an active approval comes from.

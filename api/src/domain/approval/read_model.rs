@@ -626,3 +626,36 @@ async fn write<C: ConnectionTrait>(txn: &C, rows: Vec<state::Model>) -> Result<(
     }
     Ok(())
 }
+
+/// The orders of the tenant whose stored row differs from the rules computed from scratch at
+/// `now` (rows waiting for their recheck date are left out: reads recompute those first), and
+/// orders with no row. Reads only: the recomputation is rolled back. For operators after an
+/// incident (`approvals read-model verify`) and for the crash tests.
+pub async fn verify(
+    db: &DatabaseConnection,
+    tenant_id: Uuid,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Vec<Uuid>, Error> {
+    let stored: HashMap<Uuid, state::Model> = state::Entity::find()
+        .filter(state::Column::TenantId.eq(tenant_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| (row.order_id, row))
+        .collect();
+    let txn = db.begin().await?;
+    let fresh = refresh(&txn, tenant_id, now, Scope::Tenant).await?;
+    txn.rollback().await?;
+    let mut differing: Vec<Uuid> = fresh
+        .into_iter()
+        .filter(|row| match stored.get(&row.order_id) {
+            None => true,
+            Some(kept) if kept.recheck_on.is_some_and(|day| day <= today) => false,
+            Some(kept) => kept != row,
+        })
+        .map(|row| row.order_id)
+        .collect();
+    differing.sort();
+    Ok(differing)
+}

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::base::error::Error;
+use crate::domain::labels::Labelled;
 
 /// The status of an approval request.
 #[derive(
@@ -39,6 +40,26 @@ pub enum ApprovalStatus {
     AppealDenied,
     Expired,
     Cancelled,
+}
+
+impl Labelled for ApprovalStatus {
+    fn label(&self) -> &'static str {
+        match self {
+            Self::Draft => "Draft, still being prepared",
+            Self::PendingSubmission => "Ready to be sent to the payer",
+            Self::Submitted => "Sent to the payer, awaiting its decision",
+            Self::UnderReview => "Under review by the payer",
+            Self::MoreInfoRequired => "The payer asks for more information",
+            Self::Approved => "Approved in full",
+            Self::PartiallyApproved => "Approved in part",
+            Self::Denied => "Denied by the payer",
+            Self::AppealSubmitted => "Denial or partial approval under appeal",
+            Self::AppealApproved => "Approved on appeal",
+            Self::AppealDenied => "Appeal denied",
+            Self::Expired => "The grant has run out",
+            Self::Cancelled => "Cancelled",
+        }
+    }
 }
 
 impl ApprovalStatus {
@@ -86,6 +107,7 @@ pub enum SubmissionMethod {
     ToSchema,
     strum::AsRefStr,
     strum::EnumString,
+    strum::EnumIter,
 )]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
@@ -103,6 +125,24 @@ pub enum RequestType {
     Other,
 }
 
+impl Labelled for RequestType {
+    fn label(&self) -> &'static str {
+        match self {
+            Self::Laboratory => "Laboratory tests",
+            Self::Radiology => "Imaging studies",
+            Self::Pharmacy => "Medication",
+            Self::Procedure => "Procedure",
+            Self::Surgery => "Surgery",
+            Self::Therapy => "Therapy (physical, occupational, speech and the like)",
+            Self::Dme => "Durable medical equipment",
+            Self::HomeHealth => "Home health care",
+            Self::Hospice => "Hospice care",
+            Self::Transportation => "Medical transportation",
+            Self::Other => "Other",
+        }
+    }
+}
+
 /// How urgent a request is; URGENT, STAT and EMERGENCY put it on the 72-hour clock.
 #[derive(
     Debug,
@@ -116,6 +156,7 @@ pub enum RequestType {
     ToSchema,
     strum::AsRefStr,
     strum::EnumString,
+    strum::EnumIter,
 )]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
@@ -125,6 +166,17 @@ pub enum RequestPriority {
     Urgent,
     Stat,
     Emergency,
+}
+
+impl Labelled for RequestPriority {
+    fn label(&self) -> &'static str {
+        match self {
+            Self::Routine => "Routine: the payer's decision is due in 7 days, unless expedited",
+            Self::Urgent => "Urgent: the decision is due in 72 hours",
+            Self::Stat => "STAT: the decision is due in 72 hours",
+            Self::Emergency => "Emergency: the decision is due in 72 hours",
+        }
+    }
 }
 
 /// The status a new request starts in.

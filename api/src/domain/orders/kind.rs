@@ -52,6 +52,17 @@ pub struct KindInfo {
     pub service_instant_column: Option<&'static str>,
 }
 
+impl crate::domain::labels::Labelled for OrderKind {
+    fn label(&self) -> &'static str {
+        match self {
+            Self::Lab => "Lab order",
+            Self::Imaging => "Imaging order",
+            Self::Pharmacy => "Prescription",
+            Self::Surgery => "Surgical case",
+        }
+    }
+}
+
 impl OrderKind {
     /// Every kind, in the order lists show them.
     pub const ALL: [OrderKind; 4] = [Self::Lab, Self::Imaging, Self::Pharmacy, Self::Surgery];

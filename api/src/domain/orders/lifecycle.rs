@@ -9,6 +9,7 @@ use strum::IntoEnumIterator;
 use utoipa::ToSchema;
 
 use crate::base::error::{Error, ProblemCode};
+use crate::domain::labels::Labelled;
 
 /// The statuses of one order kind and the moves between them.
 pub trait Lifecycle:
@@ -98,6 +99,18 @@ pub enum ServiceOrderStatus {
     Cancelled,
 }
 
+impl Labelled for ServiceOrderStatus {
+    fn label(&self) -> &'static str {
+        match self {
+            Self::Pending => "Ordered, not yet scheduled",
+            Self::Scheduled => "Scheduled",
+            Self::InProgress => "In progress",
+            Self::Completed => "Completed (final)",
+            Self::Cancelled => "Cancelled (final)",
+        }
+    }
+}
+
 impl Lifecycle for ServiceOrderStatus {
     const INITIAL: Self = Self::Pending;
     const CANCELLED: Self = Self::Cancelled;
@@ -135,6 +148,17 @@ pub enum PrescriptionStatus {
     Dispensed,
     Completed,
     Cancelled,
+}
+
+impl Labelled for PrescriptionStatus {
+    fn label(&self) -> &'static str {
+        match self {
+            Self::Active => "Written, not yet dispensed",
+            Self::Dispensed => "Dispensed by the pharmacy",
+            Self::Completed => "Completed (final)",
+            Self::Cancelled => "Cancelled (final)",
+        }
+    }
 }
 
 impl Lifecycle for PrescriptionStatus {
@@ -177,6 +201,21 @@ pub enum SurgicalCaseStatus {
     Completed,
     Cancelled,
     Postponed,
+}
+
+impl Labelled for SurgicalCaseStatus {
+    fn label(&self) -> &'static str {
+        match self {
+            Self::Scheduled => "Scheduled",
+            Self::Confirmed => "Booking confirmed",
+            Self::Prep => "Patient in preparation",
+            Self::Delayed => "Delayed",
+            Self::InProgress => "In progress",
+            Self::Completed => "Completed (final)",
+            Self::Cancelled => "Cancelled (final)",
+            Self::Postponed => "Postponed to another day",
+        }
+    }
 }
 
 impl Lifecycle for SurgicalCaseStatus {

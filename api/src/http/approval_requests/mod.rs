@@ -47,14 +47,17 @@ pub fn configure(config: &mut ServiceConfig) {
 #[into_params(parameter_in = Query)]
 pub struct ApprovalRequestFilter {
     /// One or several statuses, comma-separated.
-    #[param(example = "SUBMITTED,UNDER_REVIEW")]
+    #[param(value_type = Option<Vec<ApprovalStatus>>, style = Form, explode = false)]
     pub status: Option<String>,
     /// One or several request types, comma-separated.
+    #[param(value_type = Option<Vec<RequestType>>, style = Form, explode = false)]
     pub request_type: Option<String>,
     /// One or several priorities, comma-separated.
+    #[param(value_type = Option<Vec<RequestPriority>>, style = Form, explode = false)]
     pub priority: Option<String>,
     pub patient_id: Option<Uuid>,
-    /// One or several order kinds (LAB, IMAGING, PHARMACY, SURGERY), comma-separated.
+    /// One or several order kinds, comma-separated: requests linked to an order of one of them.
+    #[param(value_type = Option<Vec<OrderKind>>, style = Form, explode = false)]
     pub order_kind: Option<String>,
     /// Requests linked to this order.
     pub order_id: Option<Uuid>,
@@ -65,7 +68,7 @@ pub struct ApprovalRequestFilter {
     pub expiring_within_days: Option<i64>,
 }
 
-const SORT_FIELDS: &[(&str, approval_request::Column)] = &[
+pub const SORT_FIELDS: &[(&str, approval_request::Column)] = &[
     ("approval_number", approval_request::Column::NumberValue),
     ("status", approval_request::Column::Status),
     ("priority", approval_request::Column::Priority),
@@ -78,8 +81,8 @@ const SORT_FIELDS: &[(&str, approval_request::Column)] = &[
 
 /// List approval requests
 ///
-/// Sort on `approval_number`, `status`, `priority`, `submitted_at`, `decision_due_at`,
-/// `expiration_date`, `created_at`, `updated_at`.
+/// The tenant's requests; filter by status, type, priority, patient or order, and answer the
+/// desk's daily questions with `overdue` and `expiring_within_days`.
 #[utoipa::path(
     tag = "approval-requests",
     params(ListParams, ApprovalRequestFilter),
@@ -173,6 +176,9 @@ pub async fn list_approval_requests(
 }
 
 /// Get an approval request
+///
+/// One request of the tenant with its `allowed_transitions`, and its `ETag` for the next
+/// edit or transition.
 #[utoipa::path(
     tag = "approval-requests",
     params(("id" = Uuid, Path, description = "The request's id.")),

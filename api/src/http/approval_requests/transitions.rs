@@ -22,6 +22,24 @@ use crate::request::extract::{IfMatch, Query, RawJson};
 use crate::request::list::{ListParams, Page};
 use crate::request::problem::ApiError;
 
+/// The order in which the document shows the examples of a transition (its map of examples
+/// is sorted by name otherwise): the usual way of a request, then the moves off it.
+pub const TRANSITION_EXAMPLES: [ApprovalStatus; 13] = [
+    ApprovalStatus::PendingSubmission,
+    ApprovalStatus::Submitted,
+    ApprovalStatus::UnderReview,
+    ApprovalStatus::MoreInfoRequired,
+    ApprovalStatus::Approved,
+    ApprovalStatus::PartiallyApproved,
+    ApprovalStatus::Denied,
+    ApprovalStatus::AppealSubmitted,
+    ApprovalStatus::AppealApproved,
+    ApprovalStatus::AppealDenied,
+    ApprovalStatus::Cancelled,
+    ApprovalStatus::Draft,
+    ApprovalStatus::Expired,
+];
+
 /// Move a request to another status
 ///
 /// A move not allowed from the current status answers 409 with `allowed`; missing data answers
@@ -38,7 +56,6 @@ use crate::request::problem::ApiError;
     ),
     request_body(content = TransitionRequest, examples(
         ("PENDING_SUBMISSION" = (value = json!({"to_status": "PENDING_SUBMISSION"}))),
-        ("DRAFT" = (value = json!({"to_status": "DRAFT", "reason": "Taken back to add imaging history"}))),
         ("SUBMITTED" = (value = json!({"to_status": "SUBMITTED", "submission_method": "PORTAL", "payer_reference": "ACME-REF-5521"}))),
         ("UNDER_REVIEW" = (value = json!({"to_status": "UNDER_REVIEW", "reason": "Payer portal shows clinical review"}))),
         ("MORE_INFO_REQUIRED" = (value = json!({"to_status": "MORE_INFO_REQUIRED", "reason": "Payer asks for the last two clinic notes"}))),
@@ -48,8 +65,9 @@ use crate::request::problem::ApiError;
         ("APPEAL_SUBMITTED" = (value = json!({"to_status": "APPEAL_SUBMITTED", "reason": "Peer-to-peer review: conservative therapy failed"}))),
         ("APPEAL_APPROVED" = (value = json!({"to_status": "APPEAL_APPROVED", "authorization_number": "AUTH-99820", "expiration_date": "2027-03-31"}))),
         ("APPEAL_DENIED" = (value = json!({"to_status": "APPEAL_DENIED", "denial_reason": "Appeal upheld the denial", "denial_code": "CO-50"}))),
-        ("EXPIRED" = (value = json!({"to_status": "EXPIRED"}))),
-        ("CANCELLED" = (value = json!({"to_status": "CANCELLED", "reason": "Order cancelled by the clinician"})))
+        ("CANCELLED" = (value = json!({"to_status": "CANCELLED", "reason": "Order cancelled by the clinician"}))),
+        ("DRAFT" = (value = json!({"to_status": "DRAFT", "reason": "Taken back to add imaging history"}))),
+        ("EXPIRED" = (value = json!({"to_status": "EXPIRED"})))
     )),
     responses(
         (status = 200, description = "The request in its new status.", body = ApprovalRequestView, headers(("ETag" = String))),
@@ -155,6 +173,10 @@ impl From<history::Model> for HistoryView {
     }
 }
 
+/// What a request's history sorts on, and its order when the request names none.
+pub const HISTORY_SORT_FIELDS: &[(&str, history::Column)] = &[("seq", history::Column::Seq)];
+pub const HISTORY_DEFAULT_SORT: &str = "seq";
+
 /// A request's status history
 ///
 /// Read-only, ordered by `seq`.
@@ -181,8 +203,8 @@ pub async fn list_approval_history(
         .fetch_sorted(
             &state.db,
             query,
-            &[("seq", history::Column::Seq)],
-            "seq",
+            HISTORY_SORT_FIELDS,
+            HISTORY_DEFAULT_SORT,
             history::Column::Id,
             HistoryView::from,
         )

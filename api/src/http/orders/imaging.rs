@@ -30,30 +30,38 @@ use crate::{order_patch, order_view};
     ToSchema,
     strum::AsRefStr,
     strum::EnumString,
+    strum::EnumIter,
 )]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum Modality {
-    /// Computed radiography.
     Cr,
-    /// Computed tomography.
     Ct,
-    /// Magnetic resonance.
     Mr,
-    /// Ultrasound.
     Us,
-    /// Nuclear medicine.
     Nm,
-    /// Positron emission tomography.
     Pet,
-    /// Mammography.
     Mg,
-    /// Fluoroscopy.
     Fl,
-    /// X-ray angiography.
     Xa,
-    /// Digital radiography.
     Dx,
+}
+
+impl crate::domain::labels::Labelled for Modality {
+    fn label(&self) -> &'static str {
+        match self {
+            Self::Cr => "Computed radiography",
+            Self::Ct => "Computed tomography",
+            Self::Mr => "Magnetic resonance",
+            Self::Us => "Ultrasound",
+            Self::Nm => "Nuclear medicine",
+            Self::Pet => "Positron emission tomography",
+            Self::Mg => "Mammography",
+            Self::Fl => "Fluoroscopy",
+            Self::Xa => "X-ray angiography",
+            Self::Dx => "Digital radiography",
+        }
+    }
 }
 
 order_view! {
@@ -159,7 +167,7 @@ order_patch! {
 #[into_params(parameter_in = Query)]
 pub struct ImagingOrderFilter {
     /// One or several modalities, comma-separated.
-    #[param(example = "CT,MR")]
+    #[param(value_type = Option<Vec<Modality>>, style = Form, explode = false)]
     pub modality: Option<String>,
     pub is_stat: Option<bool>,
     pub ordering_provider_id: Option<Uuid>,

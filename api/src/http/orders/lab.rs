@@ -32,6 +32,7 @@ use crate::{order_patch, order_view};
     ToSchema,
     strum::AsRefStr,
     strum::EnumString,
+    strum::EnumIter,
 )]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
@@ -40,6 +41,16 @@ pub enum LabPriority {
     Routine,
     Urgent,
     Stat,
+}
+
+impl crate::domain::labels::Labelled for LabPriority {
+    fn label(&self) -> &'static str {
+        match self {
+            Self::Routine => "Routine",
+            Self::Urgent => "Urgent",
+            Self::Stat => "STAT: needed immediately",
+        }
+    }
 }
 
 /// One test of a lab order.
@@ -140,7 +151,7 @@ order_patch! {
 #[into_params(parameter_in = Query)]
 pub struct LabOrderFilter {
     /// One or several priorities, comma-separated.
-    #[param(example = "URGENT,STAT")]
+    #[param(value_type = Option<Vec<LabPriority>>, style = Form, explode = false)]
     pub priority: Option<String>,
     pub ordering_provider_id: Option<Uuid>,
 }

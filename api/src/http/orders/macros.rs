@@ -26,7 +26,9 @@ macro_rules! order_view {
             pub updated_at: chrono::DateTime<chrono::Utc>,
             /// Optimistic-lock version, also sent as `ETag`.
             pub version: i32,
-            /// The computed approval fields (DOMAIN.md §3).
+            /// The computed approval fields: whether approval is still required, whether a valid
+            /// approval exists, where the order stands with the payer, and the approval it proceeds
+            /// under.
             #[serde(flatten)]
             pub approval: $crate::domain::approval::fields::ApprovalFields,
         }

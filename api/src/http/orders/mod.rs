@@ -37,7 +37,7 @@ use crate::domain::orders::numbering::{day_number, day_number_value, next_number
 use crate::domain::orders::{Lifecycle, OrderKind, immutable, service_date};
 use crate::request::auth::{Caller, Permission};
 use crate::request::extract::{IfMatch, ValidJson};
-use crate::request::list::{ListParams, Page, values};
+use crate::request::list::{DEFAULT_SORT, ListParams, Page, values};
 use crate::request::problem::ApiError;
 use entity::order_approval_state as state;
 
@@ -216,12 +216,12 @@ pub struct OrderFilter {
     /// Orders of this patient.
     pub patient_id: Option<Uuid>,
     /// One or several statuses, comma-separated.
+    // Its items are the kind's status enum: `crate::openapi` names it for each kind.
+    #[param(value_type = Option<Vec<String>>, style = Form, explode = false)]
     pub status: Option<String>,
     /// Service date on or after this day (the tenant's time zone).
-    #[param(example = "2026-11-01")]
     pub from: Option<NaiveDate>,
     /// Service date on or before this day (the tenant's time zone).
-    #[param(example = "2026-11-30")]
     pub to: Option<NaiveDate>,
 }
 
@@ -285,7 +285,7 @@ impl OrderFilter {
 #[into_params(parameter_in = Query)]
 pub struct ApprovalFilter {
     /// One or several `approval_status` values, comma-separated.
-    #[param(example = "APPROVAL_REQUIRED,PRIOR_AUTH_REQUIRED")]
+    #[param(value_type = Option<Vec<OrderApprovalStatus>>, style = Form, explode = false)]
     pub approval_status: Option<String>,
     pub requires_approval: Option<bool>,
 }
@@ -338,14 +338,7 @@ pub async fn list<R: OrderKindRules>(
     let query = common.apply::<R>(scoped::<R::Entity>(caller.tenant_id()), caller.zone)?;
     let query = R::filter(query, filter)?;
     let query = approval.apply(query.join(JoinType::InnerJoin, with_state::<R>()))?;
-    // The number (by its counter's value), the kind's own fields, then what every order sorts
-    // on.
-    let mut sort_fields = vec![(R::KIND.info().number_column, column::<R>("number_value")?)];
-    sort_fields.extend_from_slice(R::SORT_FIELDS);
-    for name in ["status", "created_at", "updated_at"] {
-        sort_fields.push((name, column::<R>(name)?));
-    }
-    let plan = page.plan(&sort_fields, "-created_at")?;
+    let plan = page.plan(&sort_fields::<R>()?, DEFAULT_SORT)?;
     let total = query.clone().count(&state.db).await?;
     let rows = plan
         .order(query, R::Entity::id_column())
@@ -362,6 +355,24 @@ pub async fn list<R: OrderKindRules>(
         limit: plan.limit,
         offset: plan.offset,
     }))
+}
+
+/// What a list of kind `R` sorts on: the number (by its counter's value), the kind's own
+/// fields, then what every order sorts on.
+fn sort_fields<R: OrderKindRules>() -> Result<Vec<(&'static str, Column<R>)>, Error> {
+    let mut fields = vec![(R::KIND.info().number_column, column::<R>("number_value")?)];
+    fields.extend_from_slice(R::SORT_FIELDS);
+    for name in ["status", "created_at", "updated_at"] {
+        fields.push((name, column::<R>(name)?));
+    }
+    Ok(fields)
+}
+
+/// The sort keys of a list of kind `R`, in the order its `400` names them.
+pub fn sort_keys<R: OrderKindRules>() -> Vec<&'static str> {
+    sort_fields::<R>()
+        .map(|fields| fields.into_iter().map(|(name, _)| name).collect())
+        .unwrap_or_default()
 }
 
 /// `POST /{orders}`: checks, then the number and the row in one transaction (see

@@ -222,12 +222,17 @@ order_handlers! {
     updated_doc: "The updated lab order.",
     /// List lab orders
     ///
-    /// Sort on `order_number`, `collection_datetime`, `priority`, `status`, `created_at`,
-    /// `updated_at`. `from`/`to` apply to `collection_datetime`.
+    /// Filter by patient, status, priority, ordering provider and the computed approval
+    /// fields; `from`/`to` apply to the day of `collection_datetime`.
     list: list_lab_orders,
     /// Create a lab order (CLINICIAN, ADMIN)
+    ///
+    /// Created PENDING with the next lab order number; the patient and the ordering provider must
+    /// be the tenant's. The answer carries the computed approval fields.
     create: create_lab_order,
     /// Get a lab order
+    ///
+    /// One lab order with its computed approval fields and its `ETag`.
     get: get_lab_order,
     /// Change a lab order (CLINICIAN, ADMIN)
     ///
@@ -256,12 +261,17 @@ order_handlers! {
     updated_doc: "The updated imaging order.",
     /// List imaging orders
     ///
-    /// Sort on `order_number`, `requested_datetime`, `modality`, `status`, `created_at`,
-    /// `updated_at`. `from`/`to` apply to `requested_datetime`.
+    /// Filter by patient, status, modality, STAT, ordering provider and the computed approval
+    /// fields; `from`/`to` apply to the day of `requested_datetime`.
     list: list_imaging_orders,
     /// Create an imaging order (CLINICIAN, ADMIN)
+    ///
+    /// Created PENDING with the next imaging order number; the patient and the ordering provider
+    /// must be the tenant's. The answer carries the computed approval fields.
     create: create_imaging_order,
     /// Get an imaging order
+    ///
+    /// One imaging order with its computed approval fields and its `ETag`.
     get: get_imaging_order,
     /// Change an imaging order (CLINICIAN, ADMIN)
     ///
@@ -290,12 +300,17 @@ order_handlers! {
     updated_doc: "The updated prescription.",
     /// List prescriptions
     ///
-    /// Sort on `prescription_number`, `date_written`, `status`, `created_at`, `updated_at`.
-    /// `from`/`to` apply to `date_written`.
+    /// Filter by patient, status, medication, prescriber, prior authorization and the computed
+    /// approval fields; `from`/`to` apply to `date_written`.
     list: list_prescriptions,
     /// Create a prescription (CLINICIAN, ADMIN)
+    ///
+    /// Created ACTIVE with the next prescription number; the patient, the prescriber and the
+    /// medication must be the tenant's. The answer carries the computed approval fields.
     create: create_prescription,
     /// Get a prescription
+    ///
+    /// One prescription with its computed approval fields and its `ETag`.
     get: get_prescription,
     /// Change a prescription (CLINICIAN, ADMIN)
     ///
@@ -324,12 +339,17 @@ order_handlers! {
     updated_doc: "The updated surgical case.",
     /// List surgical cases
     ///
-    /// Sort on `case_number`, `scheduled_start`, `status`, `created_at`, `updated_at`. `from`/`to`
-    /// apply to `scheduled_start`.
+    /// Filter by patient, status, emergency, primary surgeon and the computed approval fields;
+    /// `from`/`to` apply to the day of `scheduled_start`.
     list: list_surgical_cases,
     /// Create a surgical case (CLINICIAN, ADMIN)
+    ///
+    /// Created SCHEDULED with the next case number of its day; the patient and the primary
+    /// surgeon must be the tenant's. The answer carries the computed approval fields.
     create: create_surgical_case,
     /// Get a surgical case
+    ///
+    /// One surgical case with its computed approval fields and its `ETag`.
     get: get_surgical_case,
     /// Change a surgical case (CLINICIAN, ADMIN)
     ///
