@@ -21,6 +21,7 @@ mod m20261129_000014_number_values_and_imaging_cpt_codes;
 mod m20261129_000015_create_order_approval_states;
 mod m20261129_000016_create_idempotency_keys;
 mod m20261129_000017_create_audit_events;
+mod m20261130_000018_list_order_indexes;
 
 /// The source text of this file and of every migration: the tests name their cached,
 /// migrated PostgreSQL template after it, so that any change to a migration rebuilds it.
@@ -43,6 +44,7 @@ pub const SOURCES: &[&str] = &[
     include_str!("m20261129_000015_create_order_approval_states.rs"),
     include_str!("m20261129_000016_create_idempotency_keys.rs"),
     include_str!("m20261129_000017_create_audit_events.rs"),
+    include_str!("m20261130_000018_list_order_indexes.rs"),
 ];
 
 /// The ordered list of every migration of the service.
@@ -70,6 +72,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000015_create_order_approval_states::Migration),
             Box::new(m20261129_000016_create_idempotency_keys::Migration),
             Box::new(m20261129_000017_create_audit_events::Migration),
+            Box::new(m20261130_000018_list_order_indexes::Migration),
         ]
     }
 }

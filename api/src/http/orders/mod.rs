@@ -291,20 +291,37 @@ pub struct ApprovalFilter {
 }
 
 impl ApprovalFilter {
-    /// Adds the filters, on the read model's columns, to `query` (which joins it).
-    fn apply<E: EntityTrait>(&self, mut query: Select<E>) -> Result<Select<E>, ApiError> {
+    /// Adds the filters to `query` as `id IN (the tenant's rows of kind `kind` in the read model
+    /// that match)`: an index range of the read model (`(tenant, kind, approval_status, …)` or
+    /// `(tenant, kind, requires_approval, …)`), so that neither the count nor the page joins
+    /// the tenant's whole history. Without a filter, `query` is unchanged.
+    fn apply<E: EntityTrait>(
+        &self,
+        query: Select<E>,
+        tenant_id: Uuid,
+        kind: OrderKind,
+        id: E::Column,
+    ) -> Result<Select<E>, ApiError> {
         let statuses = values("approval_status", self.approval_status.as_deref(), |v| {
             v.parse::<OrderApprovalStatus>().ok()
         })?;
+        if statuses.is_empty() && self.requires_approval.is_none() {
+            return Ok(query);
+        }
+        let mut rows = sea_orm::sea_query::Query::select();
+        rows.column(state::Column::OrderId)
+            .from(state::Entity)
+            .and_where(state::Column::TenantId.eq(tenant_id))
+            .and_where(state::Column::Kind.eq(kind.as_ref()));
         if !statuses.is_empty() {
-            query = query.filter(
+            rows.and_where(
                 state::Column::ApprovalStatus.is_in(statuses.iter().map(AsRef::<str>::as_ref)),
             );
         }
         if let Some(requires) = self.requires_approval {
-            query = query.filter(state::Column::RequiresApproval.eq(requires));
+            rows.and_where(state::Column::RequiresApproval.eq(requires));
         }
-        Ok(query)
+        Ok(query.filter(id.in_subquery(rows.to_owned())))
     }
 }
 
@@ -324,7 +341,9 @@ fn view<R: OrderKindRules>(model: Row<R>, row: Option<&state::Model>) -> Result<
 
 /// `GET /{orders}`: the common filters, the kind's own, the computed-field filters (on the
 /// read model, before paging), then the page with its rows of the read model. Three statements:
-/// the probe for rows whose recheck date has come, the count, the page.
+/// the probe for rows whose recheck date has come, the count (the order table alone, or its
+/// matching ids in the read model), the page (in the sort key's index order, joined with the
+/// read model for its 50 rows only).
 pub async fn list<R: OrderKindRules>(
     caller: &Caller,
     state: &AppState,
@@ -337,11 +356,12 @@ pub async fn list<R: OrderKindRules>(
     read_model::refresh_stale(&state.db, caller.tenant_id(), caller.today, caller.now).await?;
     let query = common.apply::<R>(scoped::<R::Entity>(caller.tenant_id()), caller.zone)?;
     let query = R::filter(query, filter)?;
-    let query = approval.apply(query.join(JoinType::InnerJoin, with_state::<R>()))?;
+    let query = approval.apply(query, caller.tenant_id(), R::KIND, R::Entity::id_column())?;
     let plan = page.plan(&sort_fields::<R>()?, DEFAULT_SORT)?;
     let total = query.clone().count(&state.db).await?;
     let rows = plan
         .order(query, R::Entity::id_column())
+        .join(JoinType::InnerJoin, with_state::<R>())
         .select_also(state::Entity)
         .all(&state.db)
         .await?;
