@@ -220,7 +220,7 @@ def transition(base, clinic, ledger, request_id):
             ledger.created_requests[request_id] += 1
 
 
-def mixed_client(bases, clinic, ledger, stop, pool):
+def mixed_client(bases, clinic, ledger, pool, stop):
     rng = random.Random()
     while not stop.is_set():
         base = rng.choice(bases)
@@ -244,13 +244,23 @@ def mixed_client(bases, clinic, ledger, stop, pool):
 
 def run_clients(n, target, *args, seconds):
     stop = threading.Event()
-    threads = [threading.Thread(target=target, args=(*args, stop), daemon=True) for _ in range(n)]
+    crashed = []
+
+    def guarded():
+        try:
+            target(*args, stop)
+        except Exception as error:  # a client that dies is a failed check, not a quiet one
+            crashed.append(repr(error))
+
+    threads = [threading.Thread(target=guarded, daemon=True) for _ in range(n)]
     for t in threads:
         t.start()
     time.sleep(seconds)
     stop.set()
     for t in threads:
         t.join(timeout=60)
+    if crashed:
+        fail(f"{len(crashed)} clients died, e.g. {crashed[:3]}")
 
 
 def all_pages(base, token, path):
@@ -269,6 +279,8 @@ def all_pages(base, token, path):
 
 def check(base, clinic, ledger, binary, env, label):
     """The invariants, read through the API and the read-model verifier."""
+    if not ledger.counts:
+        fail(f"{label}: no client got an answer: the load did not run")
     if ledger.server_errors:
         fail(f"{label}: {len(ledger.server_errors)} answers were 5xx, e.g. {ledger.server_errors[:3]}")
     orders = all_pages(base, clinic.token, "/api/v1/lab-orders?sort=order_number")

@@ -160,3 +160,25 @@ pub async fn insert_and_answer(
         &ApprovalRequestView::from(model),
     ))
 }
+
+/// The patient of an order or a queued order, so that a list shows who it is for without a call
+/// per row.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193a4d2-7b20-7d22-9a3f-2c3d4e5f6a70", "mrn": "MRN-000123", "name": "Maria Lopez"}))]
+pub struct PatientSummary {
+    pub id: Uuid,
+    /// The medical record number.
+    pub mrn: String,
+    /// Given and family name.
+    pub name: String,
+}
+
+impl From<&entity::patient::Model> for PatientSummary {
+    fn from(patient: &entity::patient::Model) -> Self {
+        Self {
+            id: patient.id,
+            mrn: patient.mrn.clone(),
+            name: format!("{} {}", patient.given_name, patient.family_name),
+        }
+    }
+}

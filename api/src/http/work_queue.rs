@@ -22,6 +22,7 @@ use crate::domain::orders::lifecycle::{
     PrescriptionStatus, ServiceOrderStatus, SurgicalCaseStatus,
 };
 use crate::http::problems::*;
+use crate::http::views::PatientSummary;
 use crate::request::auth::{Caller, Permission};
 use crate::request::extract::Query;
 use crate::request::list::{DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, Page, values};
@@ -76,15 +77,6 @@ impl crate::domain::labels::Labelled for Urgency {
     }
 }
 
-/// The patient of a queued order.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct QueuePatient {
-    pub id: Uuid,
-    pub mrn: String,
-    /// Given and family name.
-    pub name: String,
-}
-
 /// The coverage a queued order would be requested under.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct QueueCoverage {
@@ -109,7 +101,7 @@ pub struct WorkQueueItem {
     pub order_number: String,
     /// The order's path.
     pub href: String,
-    pub patient: Option<QueuePatient>,
+    pub patient: Option<PatientSummary>,
     /// The coverage in force on the date that matters.
     pub coverage: Option<QueueCoverage>,
     #[schema(value_type = OrderApprovalStatus)]
@@ -263,7 +255,7 @@ pub async fn get_work_queue(
             let patient_id: Option<Uuid> = row.try_get("", "patient_id")?;
             let coverage_id: Option<Uuid> = row.try_get("", "coverage_id")?;
             let patient = match patient_id {
-                Some(id) => Some(QueuePatient {
+                Some(id) => Some(PatientSummary {
                     id,
                     mrn: row.try_get("", "mrn")?,
                     name: format!(

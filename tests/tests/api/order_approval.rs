@@ -405,7 +405,14 @@ api_tests! {
                 let before = app.statement_count();
                 let reply = app.get(&format!("/api/v1/{}?limit={limit}", kind.path())).token(&clinic.token).send().await;
                 assert_eq!(reply.status, 200);
-                assert_eq!(reply.body["items"].as_array().expect("items").len(), limit);
+                let items = reply.body["items"].as_array().expect("items");
+                assert_eq!(items.len(), limit);
+                // Each order names its patient, so a list needs no call per row.
+                for item in items {
+                    assert_eq!(item["patient"]["id"], item["patient_id"], "{kind:?}");
+                    assert_eq!(item["patient"]["name"], "Maria Lopez", "{kind:?}");
+                    assert!(item["patient"]["mrn"].as_str().is_some_and(|mrn| !mrn.is_empty()), "{kind:?}");
+                }
                 costs.push(app.statement_count() - before);
             }
             assert!(costs.iter().all(|c| *c == costs[0]), "{kind:?}: statements per page size {costs:?}");
@@ -415,6 +422,8 @@ api_tests! {
             let before = app.statement_count();
             let one = app.get(&format!("/api/v1/{}/{id}", kind.path())).token(&clinic.token).send().await;
             assert_eq!(one.status, 200, "{}", one.body);
+            assert_eq!(one.body["patient"]["id"], orders[0]["patient_id"]);
+            assert_eq!(one.body["patient"], orders[0]["patient"], "{kind:?}: the view of its creation names the patient too");
             assert!(app.statement_count() - before <= 2, "{kind:?}: {} statements for one order", app.statement_count() - before);
             let before = app.statement_count();
             let filtered = app.get(&format!("/api/v1/{}?limit={count}&requires_approval=true", kind.path())).token(&clinic.token).send().await;

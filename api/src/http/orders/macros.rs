@@ -19,6 +19,8 @@ macro_rules! order_view {
             #[doc = $number_doc]
             pub $number: String,
             pub patient_id: Uuid,
+            /// Who the order is for.
+            pub patient: $crate::http::views::PatientSummary,
             $( $(#[$field_meta])* pub $field: $ty, )*
             #[schema(value_type = $status)]
             pub status: String,
@@ -33,14 +35,25 @@ macro_rules! order_view {
             pub approval: $crate::domain::approval::fields::ApprovalFields,
         }
 
-        impl From<($model, $crate::domain::approval::fields::ApprovalFields)> for $view {
+        impl
+            From<(
+                $model,
+                $crate::domain::approval::fields::ApprovalFields,
+                $crate::http::views::PatientSummary,
+            )> for $view
+        {
             fn from(
-                (m, approval): ($model, $crate::domain::approval::fields::ApprovalFields),
+                (m, approval, patient): (
+                    $model,
+                    $crate::domain::approval::fields::ApprovalFields,
+                    $crate::http::views::PatientSummary,
+                ),
             ) -> Self {
                 Self {
                     id: m.id,
                     $number: m.$number,
                     patient_id: m.patient_id,
+                    patient,
                     $( $field: m.$field, )*
                     status: m.status,
                     created_at: m.created_at,

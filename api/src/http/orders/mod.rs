@@ -35,11 +35,13 @@ use crate::domain::approval::fields::{ApprovalFields, OrderApprovalStatus};
 use crate::domain::approval::read_model::{self, Scope};
 use crate::domain::orders::numbering::{day_number, day_number_value, next_number, tenant_number};
 use crate::domain::orders::{Lifecycle, OrderKind, immutable, service_date};
+use crate::http::views::PatientSummary;
 use crate::request::auth::{Caller, Permission};
 use crate::request::extract::{IfMatch, ValidJson};
 use crate::request::list::{DEFAULT_SORT, ListParams, Page, values};
 use crate::request::problem::ApiError;
 use entity::order_approval_state as state;
+use entity::patient;
 
 /// Registers the handlers of every kind.
 pub fn configure(config: &mut ServiceConfig) {
@@ -115,10 +117,11 @@ impl<'a> Context<'a> {
     }
 }
 
-/// The status of an order row, whatever its kind.
+/// The status and patient of an order row, whatever its kind.
 pub trait OrderRow {
     fn status(&self) -> &str;
     fn status_mut(&mut self) -> &mut String;
+    fn patient_id(&self) -> Uuid;
 }
 
 /// What every order's merge patch carries: `patient_id` (never changes) and `status`.
@@ -137,6 +140,9 @@ macro_rules! order_rows {
             }
             fn status_mut(&mut self) -> &mut String {
                 &mut self.status
+            }
+            fn patient_id(&self) -> Uuid {
+                self.patient_id
             }
         }
     )+};
@@ -170,7 +176,7 @@ pub trait OrderResource: 'static {
     type Entity: OrderEntity;
     type Status: Lifecycle;
     /// The client's view of an order with its computed fields.
-    type View: Serialize + From<(Row<Self>, ApprovalFields)>;
+    type View: Serialize + From<(Row<Self>, ApprovalFields, PatientSummary)>;
     type Create: DeserializeOwned + Validate + utoipa::ToSchema + 'static;
     type Update: DeserializeOwned
         + Validate
@@ -333,10 +339,28 @@ fn with_state<R: OrderResource>() -> sea_orm::RelationDef {
         .into()
 }
 
-/// The view of an order with its read-model row.
-fn view<R: OrderKindRules>(model: Row<R>, row: Option<&state::Model>) -> Result<R::View, Error> {
+/// The view of an order with its read-model row and its patient.
+fn view<R: OrderKindRules>(
+    model: Row<R>,
+    row: Option<&state::Model>,
+    patient: Option<&patient::Model>,
+) -> Result<R::View, Error> {
     let row = row.ok_or_else(|| Error::internal("reading an order's approval state"))?;
-    Ok(R::View::from((model, ApprovalFields::of(row))))
+    let patient = patient.ok_or_else(|| Error::internal("reading an order's patient"))?;
+    Ok(R::View::from((
+        model,
+        ApprovalFields::of(row),
+        PatientSummary::from(patient),
+    )))
+}
+
+/// The patient of an order just written, for its view.
+async fn patient_of<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    patient_id: Uuid,
+) -> Result<patient::Model, ApiError> {
+    Ok(find_in_tenant::<patient::Entity, _>(db, tenant_id, patient_id).await?)
 }
 
 /// `GET /{orders}`: the common filters, the kind's own, the computed-field filters (on the
@@ -363,11 +387,12 @@ pub async fn list<R: OrderKindRules>(
         .order(query, R::Entity::id_column())
         .join(JoinType::InnerJoin, with_state::<R>())
         .select_also(state::Entity)
+        .find_also(state::Entity, patient::Entity)
         .all(&state.db)
         .await?;
     let items = rows
         .into_iter()
-        .map(|(model, row)| view::<R>(model, row.as_ref()))
+        .map(|(model, row, patient)| view::<R>(model, row.as_ref(), patient.as_ref()))
         .collect::<Result<Vec<_>, Error>>()?;
     Ok(HttpResponse::Ok().json(Page {
         items,
@@ -438,6 +463,7 @@ pub async fn create<R: OrderKindRules>(
         row.try_set(column, value)?;
     }
     let model = insert_audited(&txn, tenant_id, now, row).await?;
+    let patient = patient_of(&txn, tenant_id, model.patient_id()).await?;
     let rows = read_model::refresh_in(
         &txn,
         tenant_id,
@@ -448,7 +474,7 @@ pub async fn create<R: OrderKindRules>(
     .await?;
     txn.commit().await?;
     let version = R::Entity::version_of(&model);
-    let view = view::<R>(model, rows.first())?;
+    let view = view::<R>(model, rows.first(), Some(&patient))?;
     Ok(created(
         location(R::KIND.info().resource, id),
         version,
@@ -463,11 +489,12 @@ pub async fn get<R: OrderKindRules>(
     id: Uuid,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::Read)?;
-    // The order and its read-model row in one statement.
-    let (model, row) = scoped::<R::Entity>(caller.tenant_id())
+    // The order, its read-model row and its patient in one statement.
+    let (model, row, patient) = scoped::<R::Entity>(caller.tenant_id())
         .filter(R::Entity::id_column().eq(id))
         .join(JoinType::LeftJoin, with_state::<R>())
         .select_also(state::Entity)
+        .find_also(state::Entity, patient::Entity)
         .one(&state.db)
         .await?
         .ok_or(Error::not_found(R::KIND.info().noun))?;
@@ -487,7 +514,11 @@ pub async fn get<R: OrderKindRules>(
         .remove(&id)
         .ok_or_else(|| Error::internal("recomputing an order's approval state"))?,
     };
-    Ok(ok(version, &view::<R>(model, Some(&row))?))
+    let patient = match patient {
+        Some(patient) => patient,
+        None => patient_of(&state.db, caller.tenant_id(), row.patient_id).await?,
+    };
+    Ok(ok(version, &view::<R>(model, Some(&row), Some(&patient))?))
 }
 
 /// `PATCH /{orders}/{id}`: a stale `If-Match` (412), a changed `patient_id` (422) and a closed
@@ -543,9 +574,13 @@ pub async fn update<R: OrderKindRules>(
         Scope::Orders(vec![(R::KIND, id)]),
     )
     .await?;
+    let patient = patient_of(&txn, tenant_id, model.patient_id()).await?;
     txn.commit().await?;
     let version = R::Entity::version_of(&model);
-    Ok(ok(version, &view::<R>(model, rows.first())?))
+    Ok(ok(
+        version,
+        &view::<R>(model, rows.first(), Some(&patient))?,
+    ))
 }
 
 /// `DELETE /{orders}/{id}`: the order and its read-model row in one transaction; refused with
