@@ -216,8 +216,9 @@ write applies to whatever version is current."
     }
 }
 
-/// `*`, or one or more entity tags (RFC 9110 §8.8.3), comma-separated.
-const IF_MATCH_PATTERN: &str = r#"^\s*(\*|(W/)?"[^"\s]*"(\s*,\s*(W/)?"[^"\s]*")*)\s*$"#;
+/// `*`, or one or more entity tags (RFC 9110, section 8.8.3), comma-separated, in the ASCII
+/// the RFC allows (spaces and tabs around the commas, visible characters but `"` inside).
+const IF_MATCH_PATTERN: &str = r#"^[ \t]*(\*|(W/)?"[!#-~]*"([ \t]*,[ \t]*(W/)?"[!#-~]*")*)[ \t]*$"#;
 
 /// An example lab order for every value of `approval_status`, on `GET /api/v1/lab-orders/{id}`.
 fn lab_order_examples(document: &mut utoipa::openapi::OpenApi) {

@@ -180,11 +180,20 @@ pub async fn get_work_queue(
     };
     let filter =
         format!("s.tenant_id = {tenant} AND s.requires_approval AND {status_sql}{kind_sql}");
+    // Without a status filter the rows are the open queue's, whose partial index holds only
+    // them. PostgreSQL's planner picks it from its statistics; SQLite, which keeps none unless
+    // told to ANALYZE, would pick the wider index of every order requiring approval and read
+    // the tenant's closed history too, so it is named.
+    let states = if statuses.is_empty() && backend == DatabaseBackend::Sqlite {
+        "order_approval_states s INDEXED BY ix_order_approval_states_open_queue"
+    } else {
+        "order_approval_states s"
+    };
     let total = state
         .db
         .query_one_raw(Statement::from_sql_and_values(
             backend,
-            format!("SELECT COUNT(*) AS total FROM order_approval_states s WHERE {filter}"),
+            format!("SELECT COUNT(*) AS total FROM {states} WHERE {filter}"),
             [caller.tenant_id().into()],
         ))
         .await?
@@ -220,7 +229,7 @@ pub async fn get_work_queue(
             branches.push(format!(
                 "SELECT * FROM (SELECT s.order_id, s.kind, s.order_number, s.number_value, s.patient_id, \
                  s.coverage_id, s.approval_status, s.urgency, s.service_date, s.tenant_id \
-                 FROM order_approval_states s WHERE {filter} AND s.urgency = {urgency} AND {range} \
+                 FROM {states} WHERE {filter} AND s.urgency = {urgency} AND {range} \
                  ORDER BY {order} LIMIT {reach}) b"
             ));
         }
