@@ -1,4 +1,4 @@
-//! The `approvals` command line (API.md, "Command line"). Logs go to standard error; what a
+//! The `approvals` command line (README.md, "Command line"). Logs go to standard error; what a
 //! command answers goes to standard output, its value alone on the last line.
 
 use anyhow::{Context, bail};

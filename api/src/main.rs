@@ -1,4 +1,4 @@
-//! `approvals`: serve the API, or run one of the operator commands (API.md, "Command line").
+//! `approvals`: serve the API, or run one of the operator commands (README.md, "Command line").
 
 use clap::Parser;
 

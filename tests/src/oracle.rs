@@ -144,7 +144,7 @@ impl KindSql {
         }
     }
 
-    /// `approval_status`, DOMAIN.md §3's precedence, first match wins. Each correlated subquery
+    /// `approval_status`, the precedence of docs/domain.md, first match wins. Each correlated subquery
     /// appears once, and the CASE stops at the first match, so an order costs a few index
     /// lookups.
     pub fn approval_status(&self) -> String {

@@ -150,9 +150,10 @@ pub enum Error {
         to: String,
         allowed: Vec<String>,
     },
-    /// 412: the writer expected version `expected`, and the resource is no longer at it.
-    #[error("the resource has changed since version {expected}; fetch it again")]
-    StaleVersion { expected: i32 },
+    /// 412: `If-Match` names no tag of the resource's current version (`current`, when known:
+    /// a writer that lost a race to another knows only that the version it read is gone).
+    #[error("{}", stale_version(*.current))]
+    StaleVersion { current: Option<i32> },
     /// 503: the database is unreachable or busy; retry after a moment.
     #[error("the service is temporarily unavailable; retry shortly")]
     Unavailable {
@@ -235,3 +236,13 @@ impl Error {
 
 /// The result of a domain or data operation.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The detail of a 412: the current version when known, so that a client sees what to fetch.
+fn stale_version(current: Option<i32>) -> String {
+    match current {
+        Some(current) => format!(
+            "the resource is at version {current}, not the one If-Match names; fetch it again (its ETag is \"{current}\")"
+        ),
+        None => "the resource changed while this request ran; fetch it again".to_owned(),
+    }
+}

@@ -104,7 +104,7 @@ where
     if result.rows_affected == 1 {
         Ok(())
     } else {
-        Err(lost_race(if_match, version))
+        Err(lost_race(if_match))
     }
 }
 
@@ -189,7 +189,7 @@ pub async fn delete_versioned<E: TenantOwned, C: ConnectionTrait + TransactionTr
         .await
         .map_err(|error| constraints::classify(error, E::referenced()))?;
     if result.rows_affected != 1 {
-        return Err(lost_race(if_match, version));
+        return Err(lost_race(if_match));
     }
     let resource = resource_type::<E>();
     audit::record(
@@ -211,9 +211,9 @@ pub fn resource_type<E: TenantOwned>() -> String {
     E::NAME.replace(' ', "_")
 }
 
-fn lost_race(if_match: bool, version: i32) -> Error {
+fn lost_race(if_match: bool) -> Error {
     if if_match {
-        Error::StaleVersion { expected: version }
+        Error::StaleVersion { current: None }
     } else {
         Error::conflict(
             ProblemCode::EditConflict,

@@ -172,7 +172,7 @@ pub struct UpdateTemplate {
 #[into_params(parameter_in = Query)]
 pub struct TemplateFilter {
     /// One or several request types, comma-separated.
-    #[param(value_type = Option<Vec<RequestType>>, style = Form, explode = false)]
+    #[param(value_type = Option<Vec<RequestType>>, style = Form, explode = false, min_items = 1)]
     pub request_type: Option<String>,
     pub is_active: Option<bool>,
     /// Part of the name or payer, any case.

@@ -16,7 +16,7 @@ use crate::base::state::AppState;
 use crate::http::problems::*;
 use crate::request::auth::{Caller, Permission};
 use crate::request::extract::Query;
-use crate::request::list::{ListParams, Page, values};
+use crate::request::list::{ListParams, Page, texts};
 use crate::request::problem::ApiError;
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -112,9 +112,7 @@ pub async fn list_audit_events(
     caller.require(Permission::Admin)?;
     let mut query =
         audit_event::Entity::find().filter(audit_event::Column::TenantId.eq(caller.tenant_id()));
-    let types = values("resource_type", filter.resource_type.as_deref(), |v| {
-        Some(v.to_owned())
-    })?;
+    let types = texts(filter.resource_type.as_deref());
     if !types.is_empty() {
         query = query.filter(audit_event::Column::ResourceType.is_in(types));
     }

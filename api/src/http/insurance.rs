@@ -186,7 +186,7 @@ pub struct UpdateInsurance {
 #[into_params(parameter_in = Query)]
 pub struct InsuranceFilter {
     /// One or several priorities, comma-separated.
-    #[param(value_type = Option<Vec<CoveragePriority>>, style = Form, explode = false)]
+    #[param(value_type = Option<Vec<CoveragePriority>>, style = Form, explode = false, min_items = 1)]
     pub priority: Option<String>,
     /// Only coverages in force on this date.
     pub in_force_on: Option<NaiveDate>,

@@ -162,7 +162,7 @@ pub struct UpdateMedication {
 #[into_params(parameter_in = Query)]
 pub struct MedicationFilter {
     /// One or several formulary statuses, comma-separated.
-    #[param(value_type = Option<Vec<FormularyStatus>>, style = Form, explode = false)]
+    #[param(value_type = Option<Vec<FormularyStatus>>, style = Form, explode = false, min_items = 1)]
     pub formulary_status: Option<String>,
     pub is_controlled_substance: Option<bool>,
     /// Exact NDC, as stored.
@@ -236,7 +236,7 @@ pub async fn list_medications(
 
 /// Add a medication to the formulary (ADMIN)
 ///
-/// The NDC is unique in the tenant (409 `duplicate`). RESTRICTED and PRIOR_AUTH make
+/// The NDC is unique in the tenant (409 `duplicate_ndc`). RESTRICTED and PRIOR_AUTH make
 /// prescriptions of the medication need approval.
 #[utoipa::path(
     tag = "medications",

@@ -20,7 +20,7 @@ use crate::domain::validate::not_blank;
 use crate::http::problems::*;
 use crate::request::auth::{Caller, Permission};
 use crate::request::extract::{IfMatch, Query, ValidJson};
-use crate::request::list::{ListParams, Page, contains_ci, values};
+use crate::request::list::{ListParams, Page, contains_ci, texts};
 use crate::request::problem::ApiError;
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -197,7 +197,7 @@ pub async fn list_patients(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::Read)?;
     let mut query = scoped::<patient::Entity>(caller.tenant_id());
-    let mrns = values("mrn", filter.mrn.as_deref(), |v| Some(v.to_owned()))?;
+    let mrns = texts(filter.mrn.as_deref());
     if !mrns.is_empty() {
         query = query.filter(patient::Column::Mrn.is_in(mrns));
     }
@@ -227,7 +227,7 @@ pub async fn list_patients(
 
 /// Create a patient (CLINICIAN, ADMIN)
 ///
-/// The MRN is unique in the tenant (409 `duplicate`); the birth date is neither in the
+/// The MRN is unique in the tenant (409 `duplicate_mrn`); the birth date is neither in the
 /// future (in the tenant's time zone) nor before 1900.
 #[utoipa::path(
     tag = "patients",

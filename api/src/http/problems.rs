@@ -82,7 +82,7 @@ problem_response!(
     "`If-Match` names a version that is no longer current.",
     412,
     "precondition_failed",
-    "the resource has changed since version 3; fetch it again"
+    "the resource is at version 4, not the one If-Match names; fetch it again (its ETag is \"4\")"
 );
 problem_response!(
     PayloadTooLargeProblem,
@@ -96,7 +96,7 @@ problem_response!(
     "The body is not declared as application/json.",
     415,
     "unsupported_media_type",
-    "send the body as application/json"
+    "send the body as application/json (a PATCH also takes application/merge-patch+json)"
 );
 problem_response!(
     UnavailableProblem,

@@ -153,7 +153,7 @@ pub struct UpdateProvider {
 #[into_params(parameter_in = Query)]
 pub struct ProviderFilter {
     /// One or several roles, comma-separated.
-    #[param(value_type = Option<Vec<ProviderRole>>, style = Form, explode = false)]
+    #[param(value_type = Option<Vec<ProviderRole>>, style = Form, explode = false, min_items = 1)]
     pub role: Option<String>,
     /// Exact NPI.
     pub npi: Option<String>,
@@ -227,7 +227,7 @@ pub async fn list_providers(
 /// Create a provider (ADMIN)
 ///
 /// A provider needs an `npi`, a `licence_number` or both; an NPI is unique in the tenant
-/// (409 `duplicate`).
+/// (409 `duplicate_npi`).
 #[utoipa::path(
     tag = "providers",
     request_body = CreateProvider,

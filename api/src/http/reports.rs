@@ -1,4 +1,4 @@
-//! `/api/v1/reports/approval-metrics`: the figures of DOMAIN.md §5 for a period, by date of first
+//! `/api/v1/reports/approval-metrics`: the figures of docs/domain.md (metrics) for a period, by date of first
 //! decision in the tenant's time zone, split by standard and expedited requests, computed in the
 //! database.
 

@@ -37,13 +37,13 @@ pub fn configure(config: &mut ServiceConfig) {
 #[into_params(parameter_in = Query)]
 pub struct WorkQueueParams {
     /// One or several kinds, comma-separated (default every kind).
-    #[param(value_type = Option<Vec<OrderKind>>, style = Form, explode = false)]
+    #[param(value_type = Option<Vec<OrderKind>>, style = Form, explode = false, min_items = 1)]
     pub kind: Option<String>,
     /// One or several order statuses, comma-separated (any kind's); default every status but
     /// COMPLETED (open orders). `COMPLETED` finds performed orders still waiting for a
     /// retrospective approval.
     // Its items are `OrderStatus`, which `crate::openapi` makes from every kind's statuses.
-    #[param(value_type = Option<Vec<String>>, style = Form, explode = false)]
+    #[param(value_type = Option<Vec<String>>, style = Form, explode = false, min_items = 1)]
     pub order_status: Option<String>,
     /// Page size, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]

@@ -450,7 +450,10 @@ impl IfMatch {
         match &self.0 {
             None => Ok(false),
             Some(tags) if tags.contains(&IfMatchValue::Version(current)) => Ok(true),
-            Some(_) => Err(Error::StaleVersion { expected: current }.into()),
+            Some(_) => Err(Error::StaleVersion {
+                current: Some(current),
+            }
+            .into()),
         }
     }
 

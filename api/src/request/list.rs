@@ -1,5 +1,5 @@
 //! Lists: the pagination envelope, `limit`/`offset`, `sort`, and comma-separated filters
-//! (API.md, "Conventions").
+//! (README.md, "How the API behaves").
 
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
@@ -171,7 +171,18 @@ impl<C: ColumnTrait> Plan<C> {
     }
 }
 
-/// Splits a comma-separated filter into its values, each parsed with `parse`; 400 naming the
+/// Splits a comma-separated filter of free text (MRNs, resource types) into its values, kept as
+/// sent: an empty one matches nothing, as any other value no row has.
+pub fn texts(raw: Option<&str>) -> Vec<String> {
+    raw.map(|raw| {
+        raw.split(',')
+            .map(|value| value.trim().to_owned())
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// Splits a comma-separated filter of known values (enum names) into its values, each parsed with `parse`; 400 naming the
 /// parameter when one does not parse.
 pub fn values<T>(
     param: &str,
@@ -183,8 +194,15 @@ pub fn values<T>(
     };
     raw.split(',')
         .map(str::trim)
-        .filter(|value| !value.is_empty())
         .map(|value| {
+            if value.is_empty() {
+                return Err(ApiError::bad_request(
+                    ProblemCode::InvalidQuery,
+                    format!(
+                        "{param}: an empty value is not accepted (leave {param} out for every value)"
+                    ),
+                ));
+            }
             parse(value).ok_or_else(|| {
                 ApiError::bad_request(
                     ProblemCode::InvalidQuery,

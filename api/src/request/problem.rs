@@ -75,7 +75,7 @@ pub enum ApiError {
     #[error("the body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
     /// 415: the body is not declared as JSON.
-    #[error("send the body as application/json")]
+    #[error("send the body as application/json (a PATCH also takes application/merge-patch+json)")]
     UnsupportedMediaType,
     /// What the domain or data layer answered (404, 409, 412, 422, 503, 500).
     #[error(transparent)]

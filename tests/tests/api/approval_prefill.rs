@@ -1,4 +1,4 @@
-//! Requests created from orders (DOMAIN.md §4, field by field, for each kind), from templates,
+//! Requests created from orders (docs/domain.md, a request from an order, field by field, for each kind), from templates,
 //! and what the link to an order means for the order.
 
 use chrono::Days;

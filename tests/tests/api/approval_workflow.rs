@@ -1,5 +1,5 @@
 //! The approval workflow through HTTP: the full path with its history, every from × to pair of
-//! DOMAIN.md §2.1, what each transition requires and records, roles, editing and deleting,
+//! docs/domain.md (states and transitions), what each transition requires and records, roles, editing and deleting,
 //! tenants, the race, and the expiry sweep.
 
 use chrono::{Days, NaiveDate, TimeDelta};
@@ -115,7 +115,7 @@ fn path_to(status: &str) -> Vec<&'static str> {
     }
 }
 
-/// DOMAIN.md §2.1's table, for requests reached by [`path_to`].
+/// The table of docs/domain.md (states and transitions), for requests reached by [`path_to`].
 fn allowed_from(status: &str) -> Vec<&'static str> {
     match status {
         "DRAFT" => vec!["PENDING_SUBMISSION", "CANCELLED"],

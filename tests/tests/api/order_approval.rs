@@ -1,4 +1,4 @@
-//! What every order shows (DOMAIN.md §3 and §5), table-driven over the four kinds: the computed
+//! What every order shows (docs/domain.md (the computed fields, metrics)), table-driven over the four kinds: the computed
 //! fields through every branch, the approval summary, list filters at a constant query count,
 //! the work queue and the metrics.
 

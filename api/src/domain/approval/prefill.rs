@@ -109,7 +109,7 @@ impl Order {
         }
     }
 
-    /// The service date (DOMAIN.md §1): the tenant-local date of the order's collection,
+    /// The service date (docs/domain.md, the date that matters): the tenant-local date of the order's collection,
     /// requested or scheduled instant; for a prescription, or when that is missing, today.
     pub fn service_date(&self, zone: chrono_tz::Tz, today: NaiveDate) -> NaiveDate {
         let instant = match self {

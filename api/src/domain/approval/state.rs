@@ -1,4 +1,4 @@
-//! The approval request state machine of DOMAIN.md §2.1: which moves are allowed, what each
+//! The approval request state machine of docs/domain.md (states and transitions): which moves are allowed, what each
 //! requires and what it records. Pure: it reads a request and a transition and answers the
 //! request as it must become, or why not.
 
@@ -114,7 +114,7 @@ pub struct TransitionRequest {
     pub submission_method: Option<SubmissionMethod>,
 }
 
-/// The request after `transition`, checked against DOMAIN.md §2.1: 409 listing the allowed
+/// The request after `transition`, checked against docs/domain.md (states and transitions): 409 listing the allowed
 /// targets when the move is not allowed, then 422 naming every unmet requirement. `today` is
 /// the tenant's date.
 pub fn apply(

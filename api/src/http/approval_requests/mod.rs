@@ -47,17 +47,17 @@ pub fn configure(config: &mut ServiceConfig) {
 #[into_params(parameter_in = Query)]
 pub struct ApprovalRequestFilter {
     /// One or several statuses, comma-separated.
-    #[param(value_type = Option<Vec<ApprovalStatus>>, style = Form, explode = false)]
+    #[param(value_type = Option<Vec<ApprovalStatus>>, style = Form, explode = false, min_items = 1)]
     pub status: Option<String>,
     /// One or several request types, comma-separated.
-    #[param(value_type = Option<Vec<RequestType>>, style = Form, explode = false)]
+    #[param(value_type = Option<Vec<RequestType>>, style = Form, explode = false, min_items = 1)]
     pub request_type: Option<String>,
     /// One or several priorities, comma-separated.
-    #[param(value_type = Option<Vec<RequestPriority>>, style = Form, explode = false)]
+    #[param(value_type = Option<Vec<RequestPriority>>, style = Form, explode = false, min_items = 1)]
     pub priority: Option<String>,
     pub patient_id: Option<Uuid>,
     /// One or several order kinds, comma-separated: requests linked to an order of one of them.
-    #[param(value_type = Option<Vec<OrderKind>>, style = Form, explode = false)]
+    #[param(value_type = Option<Vec<OrderKind>>, style = Form, explode = false, min_items = 1)]
     pub order_kind: Option<String>,
     /// Requests linked to this order.
     pub order_id: Option<Uuid>,

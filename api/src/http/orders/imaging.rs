@@ -167,7 +167,7 @@ order_patch! {
 #[into_params(parameter_in = Query)]
 pub struct ImagingOrderFilter {
     /// One or several modalities, comma-separated.
-    #[param(value_type = Option<Vec<Modality>>, style = Form, explode = false)]
+    #[param(value_type = Option<Vec<Modality>>, style = Form, explode = false, min_items = 1)]
     pub modality: Option<String>,
     pub is_stat: Option<bool>,
     pub ordering_provider_id: Option<Uuid>,

@@ -151,7 +151,7 @@ order_patch! {
 #[into_params(parameter_in = Query)]
 pub struct LabOrderFilter {
     /// One or several priorities, comma-separated.
-    #[param(value_type = Option<Vec<LabPriority>>, style = Form, explode = false)]
+    #[param(value_type = Option<Vec<LabPriority>>, style = Form, explode = false, min_items = 1)]
     pub priority: Option<String>,
     pub ordering_provider_id: Option<Uuid>,
 }

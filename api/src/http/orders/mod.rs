@@ -223,11 +223,12 @@ pub struct OrderFilter {
     pub patient_id: Option<Uuid>,
     /// One or several statuses, comma-separated.
     // Its items are the kind's status enum: `crate::openapi` names it for each kind.
-    #[param(value_type = Option<Vec<String>>, style = Form, explode = false)]
+    #[param(value_type = Option<Vec<String>>, style = Form, explode = false, min_items = 1)]
     pub status: Option<String>,
     /// Service date on or after this day (the tenant's time zone).
     pub from: Option<NaiveDate>,
-    /// Service date on or before this day (the tenant's time zone).
+    /// Service date on or before this day (the tenant's time zone). A `to` before `from`
+    /// matches nothing.
     pub to: Option<NaiveDate>,
 }
 
@@ -256,14 +257,8 @@ impl OrderFilter {
         if !wanted.is_empty() {
             query = query.filter(column::<R>("status")?.is_in(wanted));
         }
-        if let (Some(from), Some(to)) = (self.from, self.to)
-            && from > to
-        {
-            return Err(ApiError::bad_request(
-                crate::base::error::ProblemCode::InvalidQuery,
-                "from must not be after to",
-            ));
-        }
+        // An inverted range (`from` after `to`) matches nothing: an empty page, like any other
+        // filter that no order meets.
         match R::DATE {
             DateFilter::Instant(column) => {
                 if let Some(from) = self.from {
@@ -291,7 +286,7 @@ impl OrderFilter {
 #[into_params(parameter_in = Query)]
 pub struct ApprovalFilter {
     /// One or several `approval_status` values, comma-separated.
-    #[param(value_type = Option<Vec<OrderApprovalStatus>>, style = Form, explode = false)]
+    #[param(value_type = Option<Vec<OrderApprovalStatus>>, style = Form, explode = false, min_items = 1)]
     pub approval_status: Option<String>,
     pub requires_approval: Option<bool>,
 }
