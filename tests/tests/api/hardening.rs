@@ -60,6 +60,19 @@ api_tests! {
         assert!(reply.body["detail"].as_str().expect("detail").starts_with("from:"), "{}", reply.body);
         app.get("/api/v1/reports/approval-metrics?to=%202026-11-01").token(&clinic.token).send().await.problem(400, "invalid_query");
         assert_eq!(app.get("/api/v1/lab-orders?from=2026-01-01").token(&clinic.token).send().await.status, 200);
+        // A filter of known values takes one or more of them: an empty one is named in a 400.
+        for query in ["approval_status=", "approval_status=APPROVED,", "status=,PENDING"] {
+            let reply = app.get(&format!("/api/v1/lab-orders?{query}")).token(&clinic.token).send().await;
+            let detail = reply.problem(400, "invalid_query")["detail"].as_str().expect("detail").to_owned();
+            assert!(detail.contains("empty value"), "{query}: {detail}");
+        }
+        app.get("/api/v1/work-queue?kind=").token(&clinic.token).send().await.problem(400, "invalid_query");
+        // Free text is taken as sent: an empty MRN is one no patient has.
+        let none = app.get("/api/v1/patients?mrn=").token(&clinic.token).send().await;
+        assert_eq!(none.status, 200, "{}", none.body);
+        assert_eq!(none.body["total"], 0);
+        let listed = app.get("/api/v1/patients?mrn=,MRN-NONE").token(&clinic.token).send().await;
+        assert_eq!(listed.body["total"], 0);
     }
 
     async fn a_key_named_twice_is_refused(app: TestApp) {

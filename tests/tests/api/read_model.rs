@@ -67,6 +67,28 @@ api_tests! {
         let total = requests["total"].as_u64().expect("total");
         assert!((80..=100).contains(&total), "about a third of the orders (of insured patients) have a request: {total}");
         assert_matches_oracle(&app, &clinic).await;
+
+        // `approvals read-model verify`: nothing differs; a row changed behind the service's
+        // back is named, and verifying changes nothing.
+        use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+        let tenant = &clinic.tenant;
+        let zone = entity::tenant::Entity::find_by_id(tenant.id).one(&app.db).await.expect("query").expect("the tenant").time_zone;
+        let now = api::base::clock::now(app.clock.as_ref());
+        let today = api::base::clock::today(api::base::clock::zone(&zone).expect("a zone"), now);
+        let differing = api::domain::approval::read_model::verify(&app.db, tenant.id, today, now).await.expect("verifying");
+        assert_eq!(differing, Vec::<uuid::Uuid>::new());
+        let row = entity::order_approval_state::Entity::find()
+            .filter(entity::order_approval_state::Column::TenantId.eq(tenant.id))
+            .filter(entity::order_approval_state::Column::RecheckOn.is_null())
+            .one(&app.db).await.expect("query").expect("a row");
+        let wrong = if row.approval_status == "NOT_REQUIRED" { "NO_INSURANCE" } else { "NOT_REQUIRED" };
+        let mut active = row.clone().into_active_model();
+        active.approval_status = Set(wrong.to_owned());
+        active.update(&app.db).await.expect("corrupting a row");
+        let differing = api::domain::approval::read_model::verify(&app.db, tenant.id, today, now).await.expect("verifying");
+        assert_eq!(differing, vec![row.order_id]);
+        let kept = entity::order_approval_state::Entity::find_by_id(row.order_id).one(&app.db).await.expect("query").expect("the row");
+        assert_eq!(kept.approval_status, wrong, "verifying reads only");
     }
 
     async fn numbers_grow_past_six_digits_and_sort_by_their_counter(app: TestApp) {
