@@ -382,6 +382,13 @@ api_tests! {
             let ids: Vec<&Value> = by_status.body["items"].as_array().expect("items").iter().map(|o| &o["id"]).collect();
             assert_eq!(ids, vec![&approved["id"], &pending["id"]], "{kind:?}");
             assert_eq!(by_status.body["total"], 2);
+            // With a filter on the order itself too, the count is of the orders that meet both.
+            let own = app.get(&format!("/api/v1/{path}?approval_status=SUBMITTED,APPROVED&patient_id={}", clinic.patient_id)).token(&clinic.token).send().await;
+            assert_eq!(own.body["total"], 2, "{kind:?}: {}", own.body);
+            let nobody = app.create_patient(&clinic.token, &format!("MRN-NOBODY-{path}")).await;
+            let none = app.get(&format!("/api/v1/{path}?approval_status=SUBMITTED,APPROVED&patient_id={}", nobody["id"].as_str().expect("id"))).token(&clinic.token).send().await;
+            assert_eq!(none.body["total"], 0, "{kind:?}: {}", none.body);
+            assert_eq!(none.body["items"], json!([]));
             let required_only = app.get(&format!("/api/v1/{path}?approval_status={}", kind.required())).token(&clinic.token).send().await;
             assert_eq!(required_only.body["total"], json!(required.len()));
             app.get(&format!("/api/v1/{path}?approval_status=MAYBE")).token(&clinic.token).send().await.problem(400, "invalid_query");

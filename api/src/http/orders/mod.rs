@@ -13,8 +13,9 @@ pub mod surgical;
 use actix_web::HttpResponse;
 use chrono::NaiveDate;
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, JoinType,
-    PaginatorTrait, QueryFilter, QuerySelect, Select, TransactionTrait,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, EntityTrait, IdenStatic, IntoActiveModel,
+    JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
+    TransactionTrait,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -292,37 +293,32 @@ pub struct ApprovalFilter {
 }
 
 impl ApprovalFilter {
-    /// Adds the filters to `query` as `id IN (the tenant's rows of kind `kind` in the read model
-    /// that match)`: an index range of the read model (`(tenant, kind, approval_status, …)` or
-    /// `(tenant, kind, requires_approval, …)`), so that neither the count nor the page joins
-    /// the tenant's whole history. Without a filter, `query` is unchanged.
-    fn apply<E: EntityTrait>(
+    /// The filters as a condition on the read model's rows of kind `kind` in the tenant (an
+    /// index range of `(tenant, kind, approval_status|requires_approval, …)`); `None` without a
+    /// filter.
+    fn condition(
         &self,
-        query: Select<E>,
         tenant_id: Uuid,
         kind: OrderKind,
-        id: E::Column,
-    ) -> Result<Select<E>, ApiError> {
+    ) -> Result<Option<sea_orm::Condition>, ApiError> {
         let statuses = values("approval_status", self.approval_status.as_deref(), |v| {
             v.parse::<OrderApprovalStatus>().ok()
         })?;
         if statuses.is_empty() && self.requires_approval.is_none() {
-            return Ok(query);
+            return Ok(None);
         }
-        let mut rows = sea_orm::sea_query::Query::select();
-        rows.column(state::Column::OrderId)
-            .from(state::Entity)
-            .and_where(state::Column::TenantId.eq(tenant_id))
-            .and_where(state::Column::Kind.eq(kind.as_ref()));
+        let mut condition = sea_orm::Condition::all()
+            .add(state::Column::TenantId.eq(tenant_id))
+            .add(state::Column::Kind.eq(kind.as_ref()));
         if !statuses.is_empty() {
-            rows.and_where(
+            condition = condition.add(
                 state::Column::ApprovalStatus.is_in(statuses.iter().map(AsRef::<str>::as_ref)),
             );
         }
         if let Some(requires) = self.requires_approval {
-            rows.and_where(state::Column::RequiresApproval.eq(requires));
+            condition = condition.add(state::Column::RequiresApproval.eq(requires));
         }
-        Ok(query.filter(id.in_subquery(rows.to_owned())))
+        Ok(Some(condition))
     }
 }
 
@@ -360,8 +356,8 @@ async fn patient_of<C: sea_orm::ConnectionTrait>(
 
 /// `GET /{orders}`: the common filters, the kind's own, the computed-field filters (on the
 /// read model, before paging), then the page with its rows of the read model. Three statements:
-/// the probe for rows whose recheck date has come, the count (the order table alone, or its
-/// matching ids in the read model), the page (in the sort key's index order, joined with the
+/// the probe for rows whose recheck date has come, the count (the order table alone, the read
+/// model alone, or the order table's rows among the read model's matches), the page (in the sort key's index order, joined with the
 /// read model for its 50 rows only).
 pub async fn list<R: OrderKindRules>(
     caller: &Caller,
@@ -373,18 +369,71 @@ pub async fn list<R: OrderKindRules>(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::Read)?;
     read_model::refresh_stale(&state.db, caller.tenant_id(), caller.today, caller.now).await?;
-    let query = common.apply::<R>(scoped::<R::Entity>(caller.tenant_id()), caller.zone)?;
-    let query = R::filter(query, filter)?;
-    let query = approval.apply(query, caller.tenant_id(), R::KIND, R::Entity::id_column())?;
+    let tenant_id = caller.tenant_id();
+    let base = scoped::<R::Entity>(tenant_id);
+    let query = R::filter(common.apply::<R>(base.clone(), caller.zone)?, filter)?;
+    let backend = state.db.get_database_backend();
+    let filters_orders = query.build(backend).sql != base.build(backend).sql;
+    let approval = approval.condition(tenant_id, R::KIND)?;
     let plan = page.plan(&sort_fields::<R>()?, DEFAULT_SORT)?;
-    let total = query.clone().count(&state.db).await?;
-    let rows = plan
-        .order(query, R::Entity::id_column())
-        .join(JoinType::InnerJoin, with_state::<R>())
-        .select_also(state::Entity)
-        .find_also(state::Entity, patient::Entity)
-        .all(&state.db)
-        .await?;
+    // The computed-field filters read the read model's index `(tenant, kind, approval_status |
+    // requires_approval, order_created_at, order_id)`. Every order has exactly one row there
+    // (written in the order's own transactions), so: without another filter the count is the
+    // read model's alone (an index-only count, no order table); in the default order (the
+    // creation instant, which the row keeps) the page is read from that index in order, 50
+    // entries for 50 orders; otherwise the order table's rows are those whose id is among the
+    // matches.
+    let created_order = plan.column.as_str() == "created_at";
+    let (total, rows) = match approval {
+        Some(condition) => {
+            let total = if filters_orders {
+                let ids = sea_orm::sea_query::Query::select()
+                    .column(state::Column::OrderId)
+                    .from(state::Entity)
+                    .cond_where(condition.clone())
+                    .to_owned();
+                query
+                    .clone()
+                    .filter(R::Entity::id_column().in_subquery(ids))
+                    .count(&state.db)
+                    .await?
+            } else {
+                state::Entity::find()
+                    .filter(condition.clone())
+                    .count(&state.db)
+                    .await?
+            };
+            let joined = query
+                .join(JoinType::InnerJoin, with_state::<R>())
+                .filter(condition);
+            let ordered = if created_order {
+                joined
+                    .order_by(state::Column::OrderCreatedAt, plan.order.clone())
+                    .order_by(state::Column::OrderId, plan.order.clone())
+                    .limit(plan.limit)
+                    .offset(plan.offset)
+            } else {
+                plan.order(joined, R::Entity::id_column())
+            };
+            let rows = ordered
+                .select_also(state::Entity)
+                .find_also(state::Entity, patient::Entity)
+                .all(&state.db)
+                .await?;
+            (total, rows)
+        }
+        None => {
+            let total = query.clone().count(&state.db).await?;
+            let rows = plan
+                .order(query, R::Entity::id_column())
+                .join(JoinType::InnerJoin, with_state::<R>())
+                .select_also(state::Entity)
+                .find_also(state::Entity, patient::Entity)
+                .all(&state.db)
+                .await?;
+            (total, rows)
+        }
+    };
     let items = rows
         .into_iter()
         .map(|(model, row, patient)| view::<R>(model, row.as_ref(), patient.as_ref()))
