@@ -204,7 +204,10 @@ pub async fn get_work_queue(
     // Each urgency's rows fall in four ranges that an index on (urgency, service date, number)
     // reads in that order: before today, today, no date (today too), after today. Each range
     // gives at most the rows up to the page's end; the page is cut from their union. A page
-    // costs its size times sixteen index entries at most, whatever the tenant's history.
+    // costs its size times sixteen index entries at most, whatever the tenant's history. The
+    // page is cut before the patients and coverages are joined: PostgreSQL, unable to estimate
+    // the union, would otherwise hash-join both whole tables (127 ms against 7 ms at 100,000
+    // orders).
     let reach = offset + limit;
     let mut branches = Vec::new();
     for urgency in 0..4 {
@@ -243,11 +246,12 @@ pub async fn get_work_queue(
                  COALESCE(q.service_date, {today}) AS service_date, \
                  p.id AS patient_id, p.mrn, p.given_name, p.family_name, \
                  c.id AS coverage_id, c.payer_name, c.member_id, c.priority \
-                 FROM ({union}) q \
+                 FROM (SELECT * FROM ({union}) u \
+                 ORDER BY u.urgency, COALESCE(u.service_date, {today}), u.number_value, u.order_id \
+                 LIMIT {limit} OFFSET {offset}) q \
                  LEFT JOIN patients p ON p.tenant_id = q.tenant_id AND p.id = q.patient_id \
                  LEFT JOIN insurance_info c ON c.tenant_id = q.tenant_id AND c.id = q.coverage_id \
-                 ORDER BY q.urgency, COALESCE(q.service_date, {today}), q.number_value, q.order_id \
-                 LIMIT {limit} OFFSET {offset}",
+                 ORDER BY q.urgency, COALESCE(q.service_date, {today}), q.number_value, q.order_id",
                 union = branches.join(" UNION ALL ")
             ),
             [caller.tenant_id().into(), caller.today.into()],
