@@ -254,6 +254,12 @@ def main():
     for kind in databases:
         out += database_section(args.raw, kind, machine)
     out += scale_section(args.raw, databases)
+    # The reading of the figures against the targets is written by hand (it needs profiles and
+    # query plans); it is copied in from bench/targets.md with every run.
+    targets = os.path.join(os.path.dirname(os.path.abspath(__file__)), "targets.md")
+    if os.path.exists(targets):
+        with open(targets) as f:
+            out += [f.read().rstrip(), ""]
     out += ["Raw output of every tool for this run: `%s` (a temporary directory, not kept in the repository)." % args.raw, ""]
 
     tmp = args.out + ".tmp"
