@@ -15,7 +15,9 @@ use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
 use super::problem::ApiError;
-use super::strict::{DUPLICATE_KEY, UniqueKeys, date_fields, date_params, is_full_date};
+use super::strict::{
+    DUPLICATE_KEY, UniqueKeys, date_fields, date_params, is_full_date, list_params,
+};
 use crate::base::config::MAX_BODY_BYTES;
 use crate::base::error::{Error, FieldError, ProblemCode};
 use crate::base::state::{AppState, Limits};
@@ -540,6 +542,23 @@ impl<T: DeserializeOwned + IntoParams + 'static> FromRequest for Query<T> {
                 format!("{key}: write a real calendar date as YYYY-MM-DD"),
             )));
         }
+        // A list parameter may come comma-separated (as published) or repeated (as many
+        // generated clients send arrays): repeated ones are joined with commas.
+        let lists = list_params::<T>();
+        let mut merged: Vec<(String, String)> = Vec::new();
+        for (key, value) in pairs {
+            match merged.iter_mut().find(|(seen, _)| *seen == key) {
+                Some((_, values)) if lists.iter().any(|list| *list == key) => {
+                    values.push(',');
+                    values.push_str(&value);
+                }
+                _ => merged.push((key.into_owned(), value.into_owned())),
+            }
+        }
+        let query = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&merged)
+            .finish();
+        let pairs = form_urlencoded::parse(query.as_bytes());
         let parsed = serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(pairs))
             .map(Query)
             .map_err(|error| {

@@ -109,7 +109,7 @@ pub fn is_full_date(text: &str) -> bool {
 
 /// The names of the top-level fields of `T` whose schema is a calendar day.
 pub fn date_fields<T: ToSchema + 'static>() -> Arc<[String]> {
-    cached::<T>(|| {
+    cached::<T>("body dates", || {
         let schema = serde_json::to_value(T::schema()).unwrap_or_default();
         schema["properties"]
             .as_object()
@@ -126,7 +126,7 @@ pub fn date_fields<T: ToSchema + 'static>() -> Arc<[String]> {
 
 /// The names of the query parameters of `T` whose schema is a calendar day.
 pub fn date_params<T: IntoParams + 'static>() -> Arc<[String]> {
-    cached::<T>(|| {
+    cached::<T>("query dates", || {
         T::into_params(|| Some(ParameterIn::Query))
             .into_iter()
             .filter_map(|parameter| {
@@ -148,11 +148,35 @@ fn is_date_schema(schema: &Value) -> bool {
         })
 }
 
-/// Field lists by type, computed once per type.
-fn cached<T: 'static>(compute: impl FnOnce() -> Vec<String>) -> Arc<[String]> {
-    static CACHE: LazyLock<RwLock<HashMap<TypeId, Arc<[String]>>>> =
-        LazyLock::new(Default::default);
-    let key = TypeId::of::<T>();
+/// The names of the query parameters of `T` that take several values (arrays, published
+/// comma-separated).
+pub fn list_params<T: IntoParams + 'static>() -> Arc<[String]> {
+    cached::<T>("lists", || {
+        T::into_params(|| Some(ParameterIn::Query))
+            .into_iter()
+            .filter_map(|parameter| {
+                let parameter = serde_json::to_value(parameter).ok()?;
+                let kind = &parameter["schema"]["type"];
+                let array = kind == "array"
+                    || kind
+                        .as_array()
+                        .is_some_and(|kinds| kinds.iter().any(|k| k == "array"));
+                array
+                    .then(|| parameter["name"].as_str().map(str::to_owned))
+                    .flatten()
+            })
+            .collect()
+    })
+}
+
+/// Field lists by type and purpose, computed once per type.
+fn cached<T: 'static>(
+    purpose: &'static str,
+    compute: impl FnOnce() -> Vec<String>,
+) -> Arc<[String]> {
+    type Fields = HashMap<(TypeId, &'static str), Arc<[String]>>;
+    static CACHE: LazyLock<RwLock<Fields>> = LazyLock::new(Default::default);
+    let key = (TypeId::of::<T>(), purpose);
     if let Some(found) = CACHE.read().ok().and_then(|c| c.get(&key).cloned()) {
         return found;
     }

@@ -67,6 +67,18 @@ api_tests! {
             assert!(detail.contains("empty value"), "{query}: {detail}");
         }
         app.get("/api/v1/work-queue?kind=").token(&clinic.token).send().await.problem(400, "invalid_query");
+        // Several values comma-separated or as repeated keys (as generated clients send arrays);
+        // a parameter of one value named twice stays a 400.
+        app.create(&clinic.token, "/api/v1/lab-orders", json!({
+            "patient_id": clinic.patient_id, "ordering_provider_id": clinic.provider_id,
+            "tests": [{"test_name": "A1c"}], "diagnosis_code": "E11.9", "clinical_indication": "x"
+        })).await;
+        let commas = app.get("/api/v1/lab-orders?approval_status=NO_INSURANCE,APPROVAL_REQUIRED").token(&clinic.token).send().await;
+        let repeated = app.get("/api/v1/lab-orders?approval_status=NO_INSURANCE&approval_status=APPROVAL_REQUIRED").token(&clinic.token).send().await;
+        assert_eq!(repeated.status, 200, "{}", repeated.body);
+        assert_eq!(repeated.body, commas.body);
+        assert_eq!(repeated.body["total"], 1);
+        app.get("/api/v1/lab-orders?limit=1&limit=2").token(&clinic.token).send().await.problem(400, "invalid_query");
         // Free text is taken as sent: an empty MRN is one no patient has.
         let none = app.get("/api/v1/patients?mrn=").token(&clinic.token).send().await;
         assert_eq!(none.status, 200, "{}", none.body);

@@ -69,6 +69,7 @@ order_view! {
     #[schema(example = json!({
         "id": "0193a4d2-bf60-7b66-8e7d-6a7b8c9d0e10", "order_number": "IMG-GH-000001",
         "patient_id": "0193a4d2-7b20-7d22-9a3f-2c3d4e5f6a70",
+        "patient": {"id": "0193a4d2-7b20-7d22-9a3f-2c3d4e5f6a70", "mrn": "MRN-000123", "name": "Maria Lopez"},
         "ordering_provider_id": "0193a4d2-6a10-7c11-8f2e-1b2c3d4e5f60",
         "modality": "MR", "study_description": "MRI brain with and without contrast", "body_part": "Brain",
         "diagnosis_code": "G43.909", "clinical_indication": "Refractory migraine with new aura",

@@ -73,6 +73,7 @@ order_view! {
     #[schema(example = json!({
         "id": "0193a4d2-ae50-7a55-9d6c-5f6a7b8c9d00", "order_number": "LAB-GH-000001",
         "patient_id": "0193a4d2-7b20-7d22-9a3f-2c3d4e5f6a70",
+        "patient": {"id": "0193a4d2-7b20-7d22-9a3f-2c3d4e5f6a70", "mrn": "MRN-000123", "name": "Maria Lopez"},
         "ordering_provider_id": "0193a4d2-6a10-7c11-8f2e-1b2c3d4e5f60",
         "tests": [{"test_name": "Hemoglobin A1c", "cpt_code": "83036"}, {"test_name": "Lipid panel", "cpt_code": "80061"}],
         "diagnosis_code": "E11.9", "clinical_indication": "Type 2 diabetes follow-up",

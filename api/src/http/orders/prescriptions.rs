@@ -25,6 +25,7 @@ order_view! {
     #[schema(example = json!({
         "id": "0193a4d2-c070-7c77-9f8e-7b8c9d0e1f20", "prescription_number": "RX-GH-000001",
         "patient_id": "0193a4d2-7b20-7d22-9a3f-2c3d4e5f6a70",
+        "patient": {"id": "0193a4d2-7b20-7d22-9a3f-2c3d4e5f6a70", "mrn": "MRN-000123", "name": "Maria Lopez"},
         "prescriber_id": "0193a4d2-6a10-7c11-8f2e-1b2c3d4e5f60",
         "medication_id": "0193a4d2-9d40-7f44-8c5b-4e5f6a7b8c90",
         "quantity_prescribed": 2, "quantity_unit": "pen", "diagnosis_code": "M05.79",

@@ -26,6 +26,7 @@ order_view! {
     #[schema(example = json!({
         "id": "0193a4d2-d180-7d88-8a9f-8c9d0e1f2a30", "case_number": "SURG-20261203-0001",
         "patient_id": "0193a4d2-7b20-7d22-9a3f-2c3d4e5f6a70",
+        "patient": {"id": "0193a4d2-7b20-7d22-9a3f-2c3d4e5f6a70", "mrn": "MRN-000123", "name": "Maria Lopez"},
         "primary_surgeon_id": "0193a4d2-6a10-7c11-8f2e-1b2c3d4e5f60",
         "primary_procedure": "Total knee arthroplasty, right", "procedure_codes": ["27447"],
         "diagnosis": "Primary osteoarthritis, right knee", "diagnosis_codes": ["M17.11"],
