@@ -49,6 +49,7 @@ with a stable `code`; lists are `{items, total, limit, offset}`; every resource 
         )
     ),
     tags(
+        (name = "documentation", description = "The way to this documentation: `/` and `/swagger-ui` lead to the Swagger UI."),
         (name = "health", description = "Liveness and readiness probes, and metrics for Prometheus."),
         (name = "tenant", description = "The caller's tenant and its settings."),
         (name = "providers", description = "Clinicians and staff who order, prescribe, operate and request approvals."),

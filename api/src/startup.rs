@@ -50,19 +50,10 @@ pub fn build_app(
             SwaggerUi::new("/swagger-ui/{_:.*}")
                 .external_url_unchecked("/api-docs/openapi.json", openapi::finish(document)),
         )
-        .route("/", web::get().to(to_swagger_ui))
-        .route("/swagger-ui", web::get().to(to_swagger_ui))
         .default_service(web::to(http::no_route))
         .wrap(from_fn(crate::request::idempotency::idempotency))
         .wrap(from_fn(deadline))
         .wrap(from_fn(request_context))
-}
-
-/// `/` and `/swagger-ui` lead to the API's documentation.
-async fn to_swagger_ui() -> actix_web::HttpResponse {
-    actix_web::HttpResponse::Found()
-        .insert_header((actix_web::http::header::LOCATION, "/swagger-ui/"))
-        .finish()
 }
 
 /// Abandons a request that runs past the handler limit (its future is dropped, so an open

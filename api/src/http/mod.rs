@@ -22,6 +22,7 @@ pub mod approval_companions;
 pub mod approval_requests;
 pub mod approval_templates;
 pub mod audit_events;
+pub mod docs;
 pub mod health;
 pub mod insurance;
 pub mod medications;
@@ -39,6 +40,8 @@ pub mod work_queue;
 /// Registers every route of the service.
 pub fn configure(config: &mut ServiceConfig) {
     config
+        .service(docs::root)
+        .service(docs::swagger_ui)
         .service(health::healthz)
         .service(health::readyz)
         .service(metrics::metrics)

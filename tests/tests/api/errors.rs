@@ -81,6 +81,10 @@ api_tests! {
             let reply = app.get(path).send().await;
             assert_eq!(reply.status, 302, "{path}");
             assert_eq!(reply.header("location"), Some("/swagger-ui/"));
+            // Routed like every operation: in the document, and another method is a 405.
+            let other = app.post(path).send().await;
+            other.problem(405, "method_not_allowed");
+            assert_eq!(other.header("allow"), Some("GET"));
         }
         let token = app.token(&app.tenant("GH", "UTC").await, &["VIEWER"]);
         let reply = app.get("/api/v1/patients/not-a-uuid").token(&token).send().await;
