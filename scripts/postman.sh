@@ -76,47 +76,9 @@ workflow)
   [ -x "$bin" ] || { echo "postman.sh: no executable at $bin (cargo build -p api)" >&2; exit 1; }
   npm_install
 
-  work=$(mktemp -d)
-  server=""
-  cleanup() {
-    if [ -n "$server" ]; then
-      kill "$server" 2>/dev/null || true
-      wait "$server" 2>/dev/null || true
-    fi
-    rm -rf "$work"
-  }
-  trap cleanup EXIT
-  trap 'exit 130' INT TERM
-
-  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  base="http://127.0.0.1:$port"
-  if [ -n "${DATABASE_URL:-}" ]; then
-    code="PM$(date +%s | tail -c 8)$((RANDOM % 100))" # a new tenant in a database that stays
-  else
-    export DATABASE_URL="sqlite://$work/approvals.db?mode=rwc"
-    code="GH"
-  fi
-  export BIND_ADDR="127.0.0.1:$port" LOG_LEVEL=warn EXPIRY_SWEEP_INTERVAL_SECONDS=0
-  unset JWT_SECRET JWT_PUBLIC_KEY_FILE JWT_PRIVATE_KEY_FILE JWT_ISSUER JWT_AUDIENCE
-
-  "$bin" serve >"$work/serve.log" 2>&1 &
-  server=$!
-  ready=""
-  for _ in $(seq 1 300); do # up to 30 s: serve migrates first
-    if curl -fsS -m 2 "$base/readyz" >/dev/null 2>&1; then ready=1; break; fi
-    kill -0 "$server" 2>/dev/null || break
-    sleep 0.1
-  done
-  if [ -z "$ready" ]; then
-    echo "postman.sh: the server did not become ready on $base" >&2
-    cat "$work/serve.log" >&2
-    exit 1
-  fi
-
-  "$bin" tenant create --code "$code" --name "Postman workflow" --time-zone UTC >/dev/null 2>"$work/cli.log" ||
-    { cat "$work/cli.log" >&2; exit 1; }
-  token=$("$bin" token --tenant "$code" --role ADMIN --role CLINICIAN --role COORDINATOR 2>"$work/cli.log" | tail -n 1) ||
-    { cat "$work/cli.log" >&2; exit 1; }
+  # shellcheck source=lib/live-server.sh
+  source "$root/scripts/lib/live-server.sh"
+  start_live_server "$bin" GH "Postman workflow"
 
   status=0
   FORCE_COLOR=0 timeout 600 "$js/node_modules/.bin/newman" run "$workflow" \

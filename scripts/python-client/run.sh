@@ -20,13 +20,12 @@ doc="$here/../../openapi/openapi.json"
 venv="${OPC_VENV:-$HOME/.cache/approvals-python-client/opc-$OPC_VERSION}"
 start=$(date +%s)
 
-work=$(mktemp -d)
-server=""
-cleanup() {
-  if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# A server on a fresh SQLite file, a tenant PY and a token (scripts/lib/live-server.sh; the
+# scratch folder `work` and the server go away on exit).
+unset DATABASE_URL
+# shellcheck source=../lib/live-server.sh
+source "$here/../lib/live-server.sh"
+start_live_server "$bin" PY "Py Hospital"
 
 # 1. The generator, in a cached virtualenv.
 if ! "$venv/bin/openapi-python-client" --version 2>/dev/null | grep -q "$OPC_VERSION" \
@@ -49,24 +48,9 @@ if grep -qiE 'warning|error|skipping' "$work/generate.log"; then
 fi
 test -d "$work/client/insurance_approvals_api_client"
 
-# 3. A server on a free port with a fresh SQLite file, a tenant and a token.
-port=$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-export DATABASE_URL="sqlite://$work/approvals.db?mode=rwc" BIND_ADDR="127.0.0.1:$port" LOG_LEVEL=warn
-unset JWT_SECRET JWT_PUBLIC_KEY_FILE JWT_PRIVATE_KEY_FILE JWT_ISSUER JWT_AUDIENCE
-(cd "$work" && exec "$bin" serve) >"$work/serve.log" 2>&1 &
-server=$!
-for _ in $(seq 1 100); do
-  curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
-  kill -0 "$server" 2>/dev/null || { cat "$work/serve.log" >&2; echo "FAILED: the server exited" >&2; exit 1; }
-  sleep 0.1
-done
-curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null || { cat "$work/serve.log" >&2; echo "FAILED: the server is not ready" >&2; exit 1; }
-"$bin" tenant create --code PY --name "Py Hospital" >/dev/null 2>&1
-token=$("$bin" token --tenant PY --role ADMIN --role CLINICIAN --role COORDINATOR --sub py.client 2>/dev/null | tail -n 1)
-
-# 4. The workflow, through the generated client only.
+# 3. The workflow, through the generated client only.
 status=0
-APPROVALS_BASE_URL="http://127.0.0.1:$port" APPROVALS_TOKEN="$token" PYTHONPATH="$work/client" \
+APPROVALS_BASE_URL="$base" APPROVALS_TOKEN="$token" PYTHONPATH="$work/client" \
   "$venv/bin/python" "$here/workflow.py" || status=$?
 if [ "$status" -ne 0 ]; then
   echo "--- server log" >&2
