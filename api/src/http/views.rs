@@ -173,12 +173,24 @@ pub struct PatientSummary {
     pub name: String,
 }
 
+impl PatientSummary {
+    /// The summary of a patient: the name is given, then family.
+    pub fn new(id: Uuid, mrn: String, given_name: &str, family_name: &str) -> Self {
+        Self {
+            id,
+            mrn,
+            name: format!("{given_name} {family_name}"),
+        }
+    }
+}
+
 impl From<&entity::patient::Model> for PatientSummary {
     fn from(patient: &entity::patient::Model) -> Self {
-        Self {
-            id: patient.id,
-            mrn: patient.mrn.clone(),
-            name: format!("{} {}", patient.given_name, patient.family_name),
-        }
+        Self::new(
+            patient.id,
+            patient.mrn.clone(),
+            &patient.given_name,
+            &patient.family_name,
+        )
     }
 }

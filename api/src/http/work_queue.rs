@@ -268,15 +268,12 @@ pub async fn get_work_queue(
             let patient_id: Option<Uuid> = row.try_get("", "patient_id")?;
             let coverage_id: Option<Uuid> = row.try_get("", "coverage_id")?;
             let patient = match patient_id {
-                Some(id) => Some(PatientSummary {
+                Some(id) => Some(PatientSummary::new(
                     id,
-                    mrn: row.try_get("", "mrn")?,
-                    name: format!(
-                        "{} {}",
-                        row.try_get::<String>("", "given_name")?,
-                        row.try_get::<String>("", "family_name")?
-                    ),
-                }),
+                    row.try_get("", "mrn")?,
+                    &row.try_get::<String>("", "given_name")?,
+                    &row.try_get::<String>("", "family_name")?,
+                )),
                 None => None,
             };
             let coverage = match coverage_id {

@@ -384,7 +384,7 @@ pub async fn list<R: OrderKindRules>(
     // entries for 50 orders; otherwise the order table's rows are those whose id is among the
     // matches.
     let created_order = plan.column.as_str() == "created_at";
-    let (total, rows) = match approval {
+    let (total, page_query) = match approval {
         Some(condition) => {
             let total = if filters_orders {
                 let ids = sea_orm::sea_query::Query::select()
@@ -415,25 +415,21 @@ pub async fn list<R: OrderKindRules>(
             } else {
                 plan.order(joined, R::Entity::id_column())
             };
-            let rows = ordered
-                .select_also(state::Entity)
-                .find_also(state::Entity, patient::Entity)
-                .all(&state.db)
-                .await?;
-            (total, rows)
+            (total, ordered)
         }
         None => {
             let total = query.clone().count(&state.db).await?;
-            let rows = plan
+            let ordered = plan
                 .order(query, R::Entity::id_column())
-                .join(JoinType::InnerJoin, with_state::<R>())
-                .select_also(state::Entity)
-                .find_also(state::Entity, patient::Entity)
-                .all(&state.db)
-                .await?;
-            (total, rows)
+                .join(JoinType::InnerJoin, with_state::<R>());
+            (total, ordered)
         }
     };
+    let rows = page_query
+        .select_also(state::Entity)
+        .find_also(state::Entity, patient::Entity)
+        .all(&state.db)
+        .await?;
     let items = rows
         .into_iter()
         .map(|(model, row, patient)| view::<R>(model, row.as_ref(), patient.as_ref()))
