@@ -8,7 +8,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue, ConnectionTrait, EntityTrait, IdenStatic, Iterable, ModelTrait,
+    ActiveModelBehavior, ActiveModelTrait, ActiveValue, ConnectionTrait, DatabaseConnection,
+    EntityTrait, IdenStatic, IntoActiveModel, Iterable, ModelTrait, TransactionTrait,
 };
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -28,6 +29,37 @@ pub enum Action {
 
 /// Columns that are bookkeeping, not content: never listed as changes.
 const BOOKKEEPING: [&str; 5] = ["id", "tenant_id", "created_at", "updated_at", "version"];
+
+/// Inserts `row` and records its creation, in one transaction: for the rows that are not
+/// versioned resources (a request's communications and documents), which
+/// [`super::db::insert_audited`] does not take. `id` reads the new row's id.
+pub async fn insert_created<A>(
+    db: &DatabaseConnection,
+    tenant_id: Uuid,
+    at: DateTime<Utc>,
+    resource_type: &str,
+    row: A,
+    id: fn(&<A::Entity as EntityTrait>::Model) -> Uuid,
+) -> Result<<A::Entity as EntityTrait>::Model, Error>
+where
+    A: ActiveModelTrait + ActiveModelBehavior + Send,
+    <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+{
+    let txn = db.begin().await?;
+    let model = row.insert(&txn).await?;
+    record(
+        &txn,
+        tenant_id,
+        at,
+        Action::Create,
+        resource_type,
+        id(&model),
+        created(&model),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(model)
+}
 
 /// Records one event, unless it is an update that changed nothing.
 pub async fn record<C: ConnectionTrait>(

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     approval_communication as communication, approval_document as document, approval_request,
 };
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -16,7 +16,7 @@ use validator::Validate;
 
 use super::created;
 use crate::base::state::AppState;
-use crate::data::audit::{self, Action};
+use crate::data::audit;
 use crate::data::db::find_in_tenant;
 use crate::domain::validate::not_blank;
 use crate::http::problems::*;
@@ -272,8 +272,7 @@ pub async fn create_approval_communication(
     let request = request_of(&caller, &state, *id).await?;
     caller.require(Permission::Coordinate)?;
     let body = body.parse()?;
-    let txn = state.db.begin().await?;
-    let model = communication::ActiveModel {
+    let row = communication::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(request.tenant_id),
         approval_request_id: Set(request.id),
@@ -285,20 +284,16 @@ pub async fn create_approval_communication(
         follow_up_date: Set(body.follow_up_date),
         author: Set(caller.user.clone()),
         created_at: Set(caller.now),
-    }
-    .insert(&txn)
-    .await?;
-    audit::record(
-        &txn,
+    };
+    let model = audit::insert_created(
+        &state.db,
         caller.tenant_id(),
         caller.now,
-        Action::Create,
         "approval_communication",
-        model.id,
-        audit::created(&model),
+        row,
+        |m| m.id,
     )
     .await?;
-    txn.commit().await?;
     let location = format!("/api/v1/approval-requests/{}/communications", request.id);
     Ok(created(location, 1, &CommunicationView::from(model)))
 }
@@ -361,8 +356,7 @@ pub async fn create_approval_document(
     let request = request_of(&caller, &state, *id).await?;
     caller.require(Permission::AddDocuments)?;
     let body = body.parse()?;
-    let txn = state.db.begin().await?;
-    let model = document::ActiveModel {
+    let row = document::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(request.tenant_id),
         approval_request_id: Set(request.id),
@@ -372,20 +366,16 @@ pub async fn create_approval_document(
         sha256: Set(body.sha256),
         author: Set(caller.user.clone()),
         created_at: Set(caller.now),
-    }
-    .insert(&txn)
-    .await?;
-    audit::record(
-        &txn,
+    };
+    let model = audit::insert_created(
+        &state.db,
         caller.tenant_id(),
         caller.now,
-        Action::Create,
         "approval_document",
-        model.id,
-        audit::created(&model),
+        row,
+        |m| m.id,
     )
     .await?;
-    txn.commit().await?;
     let location = format!("/api/v1/approval-requests/{}/documents", request.id);
     Ok(created(location, 1, &DocumentView::from(model)))
 }

@@ -34,7 +34,7 @@ use uuid::Uuid;
 use crate::base::clock::{self, Clock};
 use crate::base::context;
 use crate::base::error::Error;
-use crate::data::audit::{self, Action};
+use crate::data::audit;
 use crate::data::db::{TenantOwned, find_in_tenant, insert_audited, save_patch, scoped};
 use crate::domain::approval::prefill::Order;
 use crate::domain::approval::read_model::{self, Scope};

@@ -302,8 +302,7 @@ impl Demo<'_> {
     ) -> anyhow::Result<()> {
         Box::pin(async move {
             context::set_actor(user);
-            let txn = self.db.begin().await?;
-            let model = communication::ActiveModel {
+            let row = communication::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 tenant_id: Set(self.tenant_id),
                 approval_request_id: Set(request.id),
@@ -315,21 +314,17 @@ impl Demo<'_> {
                 follow_up_date: Set(note.follow_up),
                 author: Set(user.to_owned()),
                 created_at: Set(at),
-            }
-            .insert(&txn)
-            .await?;
-            audit::record(
-                &txn,
+            };
+            audit::insert_created(
+                self.db,
                 self.tenant_id,
                 at,
-                Action::Create,
                 "approval_communication",
-                model.id,
-                audit::created(&model),
+                row,
+                |m| m.id,
             )
             .await
-            .map_err(|e| failed("auditing a communication", e))?;
-            txn.commit().await?;
+            .map_err(|e| failed("recording a communication", e))?;
             self.summary.communications += 1;
             Ok(())
         })
@@ -346,8 +341,7 @@ impl Demo<'_> {
     ) -> anyhow::Result<()> {
         Box::pin(async move {
             context::set_actor(user);
-            let txn = self.db.begin().await?;
-            let model = document::ActiveModel {
+            let row = document::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 tenant_id: Set(self.tenant_id),
                 approval_request_id: Set(request.id),
@@ -357,21 +351,12 @@ impl Demo<'_> {
                 sha256: Set(Some(sha256_of(&format!("{title}\n{reference}")))),
                 author: Set(user.to_owned()),
                 created_at: Set(at),
-            }
-            .insert(&txn)
-            .await?;
-            audit::record(
-                &txn,
-                self.tenant_id,
-                at,
-                Action::Create,
-                "approval_document",
-                model.id,
-                audit::created(&model),
-            )
+            };
+            audit::insert_created(self.db, self.tenant_id, at, "approval_document", row, |m| {
+                m.id
+            })
             .await
-            .map_err(|e| failed("auditing a document", e))?;
-            txn.commit().await?;
+            .map_err(|e| failed("recording a document", e))?;
             self.summary.documents += 1;
             Ok(())
         })
